@@ -1,0 +1,75 @@
+# The project's table of contents. `make run` and `make test` are all a newcomer needs.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install run test lint format check-deploy bench bench-smoke messages screenshot clean
+
+help:
+	@echo "make run     install, migrate, load the seed articles, index them, serve http://127.0.0.1:8000"
+	@echo "make test    install and run the whole suite (SQLite, and PostgreSQL when DATABASE_URL is set)"
+	@echo "make lint    ruff and djhtml"
+	@echo "make bench   the archive-scale benchmark (writes bench/REPORT.md)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_seed
+	$(BIN)/python manage.py rebuild_index --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 DJANGO_SETTINGS_MODULE=newsarchive.settings.dev \
+		$(BIN)/gunicorn --config newsarchive/gunicorn.conf.py
+
+test: install lint check-deploy
+	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run
+	@echo "== pytest on SQLite"
+	DATABASE_URL= $(BIN)/pytest
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "== pytest on PostgreSQL ($$DATABASE_URL)"; \
+		$(BIN)/pytest -m "not browser"; \
+	else \
+		echo "== DATABASE_URL is not set: PostgreSQL run skipped"; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djhtml --check templates
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djhtml templates
+
+check-deploy: install
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	DJANGO_SETTINGS_MODULE=newsarchive.settings.prod \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+messages: install
+	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore ".venv/*" --ignore "bench/*"
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
+
+bench: install
+	$(BIN)/python -m bench.run --sizes 10000 100000 --report bench/REPORT.md
+
+bench-smoke: install
+	$(BIN)/python -m bench.run --sizes 200 --report /tmp/newsarchive-bench-smoke.md --quick
+
+screenshot: install
+	$(BIN)/python -m tests.screenshot docs/screenshot.png
+
+clean:
+	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache
