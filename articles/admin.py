@@ -1,0 +1,199 @@
+"""The editors' admin: articles with their sections, byline and figures inline."""
+
+import uuid
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from reversion.admin import VersionAdmin
+
+from . import services
+from .models import Article, Author, Byline, Figure, Publication, Section
+
+admin.site.site_header = _("News archive administration")
+admin.site.site_title = _("News archive")
+admin.site.index_title = _("Editing the archive")
+
+
+class SectionFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if self.instance.status != Article.Status.PUBLISHED:
+            return
+        bodies = [
+            form.cleaned_data.get("body", "").strip()
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if not any(bodies):
+            raise ValidationError(
+                _("A published article needs at least one section with text."),
+                code="no_sections",
+            )
+
+
+class SectionInline(admin.StackedInline):
+    model = Section
+    formset = SectionFormSet
+    fields = ["position", "heading", "body"]
+    extra = 0
+    ordering = ["position", "id"]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 0 if obj else 1
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    fields = ["position", "role", "author"]
+    autocomplete_fields = ["author"]
+    extra = 0
+    ordering = ["position", "id"]
+
+
+class FigureFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # A figure belongs to a section of the same article.
+        form.fields["section"].queryset = Section.objects.filter(article=self.instance.pk)
+
+    def save_existing(self, form, obj, commit=True):
+        # Any change an editor makes is a correction that re-extraction keeps.
+        obj.is_edited = True
+        return super().save_existing(form, obj, commit)
+
+    def save_new(self, form, commit=True):
+        form.instance.is_edited = True
+        form.instance.key = f"editor|{uuid.uuid4().hex}"
+        return super().save_new(form, commit)
+
+    def delete_existing(self, obj, commit=True):
+        # Deleting an extracted figure would bring it back at the next
+        # extraction; hiding it keeps the editor's decision.
+        if obj.is_edited and obj.key.startswith("editor|"):
+            super().delete_existing(obj, commit)
+        else:
+            obj.is_hidden = obj.is_edited = True
+            if commit:
+                obj.save(update_fields=["is_hidden", "is_edited"])
+
+
+class FigureInline(admin.TabularInline):
+    model = Figure
+    formset = FigureFormSet
+    fields = [
+        "section",
+        "paragraph",
+        "text",
+        "value",
+        "value_from",
+        "unit",
+        "qualifier",
+        "label",
+        "is_hidden",
+        "is_edited",
+    ]
+    readonly_fields = ["is_edited"]
+    extra = 0
+    ordering = ["position", "id"]
+    classes = ["collapse"]
+
+
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = [
+            "title",
+            "deck",
+            "publication",
+            "published_on",
+            "status",
+            "byline",
+            "source",
+            "slug",
+        ]
+        widgets = {
+            "title": forms.TextInput(attrs={"size": 80}),
+            "deck": forms.TextInput(attrs={"size": 80}),
+            "byline": forms.TextInput(attrs={"size": 80}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        slug = cleaned.get("slug")
+        published_on = cleaned.get("published_on")
+        if slug and published_on:
+            clash = Article.objects.filter(published_on=published_on, slug=slug)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("slug", _("Another article of the same day already uses this slug."))
+        return cleaned
+
+
+@admin.register(Article)
+class ArticleAdmin(VersionAdmin):
+    form = ArticleAdminForm
+    inlines = [BylineInline, SectionInline, FigureInline]
+    list_display = ["title", "published_on", "publication", "status", "byline", "preview_link"]
+    list_filter = [
+        "status",
+        "publication",
+        "published_on",
+        ("authors", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["publication"]
+    search_fields = ["title", "deck", "byline", "authors__name"]
+    date_hierarchy = "published_on"
+    ordering = ["-published_on", "-id"]
+    list_per_page = 50
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["title", "deck", "publication", "published_on", "status"]}),
+        (_("Byline and source"), {"fields": ["byline", "source"]}),
+        (_("Address"), {"fields": ["slug"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description=_("Preview"))
+    def preview_link(self, article):
+        if article.is_published:
+            return format_html('<a href="{}">{}</a>', article.get_absolute_url(), _("View on site"))
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("articles:preview", args=[article.pk]),
+            _("Preview draft"),
+        )
+
+    def view_on_site(self, article):
+        if article.is_published:
+            return article.get_absolute_url()
+        return reverse("articles:preview", args=[article.pk])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.refresh_figures(form.instance)
+
+
+@admin.register(Author)
+class AuthorAdmin(VersionAdmin):
+    list_display = ["name", "slug", "article_count"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["slug"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("bylines"))
+
+    @admin.display(description=_("Articles"), ordering="article_count")
+    def article_count(self, author):
+        return author.article_count
+
+
+@admin.register(Publication)
+class PublicationAdmin(VersionAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}

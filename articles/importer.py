@@ -1,0 +1,449 @@
+"""Import articles from the newspaper's text format.
+
+The format, as the seed shows it:
+
+- ``# `` starts an article and gives its title;
+- a ``## `` or ``### `` line right after a title is the deck; a ``## `` after
+  body text starts the next article;
+- ``#### `` starts a section;
+- a byline line (新重庆-重庆日报首席记者 杨骏 实习生 李俊晓) or a dateline that
+  opens the lead (重庆日报讯(记者 王天翊)…) names the reporters;
+- page breaks cut paragraphs mid-sentence: a block that does not end a
+  sentence is joined with the next one;
+- a trailing 据《重庆日报》 is the article's source line, not body text.
+
+Everything else is kept exactly as printed: normalisation belongs to search.
+
+`parse()` is pure and raises `MalformedSource` naming the line and the
+problem. `import_file()` parses first and then saves a whole file in one
+transaction, so a broken file saves nothing; importing the same file again
+updates the articles in place and never duplicates them.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from . import changes, services
+from .bylines import Credit, parse_byline, parse_dateline
+from .models import Article, Author, Byline, Publication, Section
+from .slugs import pinyin_slug, unique_slug
+from .text import ends_sentence, join_paragraphs
+
+MAX_LINE_CHARS = 10_000
+MAX_FILE_BYTES = 50_000_000
+DEFAULT_PUBLICATION = "重庆日报"
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SOURCE = re.compile(r"\s*(据《[^《》\n]{1,40}》(?:报道)?)\s*$")
+
+
+class MalformedSource(ValueError):
+    """The input is not in the archive's text format; nothing was saved."""
+
+    def __init__(self, message, line=None, path=None):
+        self.message = message
+        self.line = line
+        self.path = path
+        super().__init__(str(self))
+
+    def __str__(self):
+        where = []
+        if self.path:
+            where.append(str(self.path))
+        if self.line:
+            where.append(_("line %(line)d") % {"line": self.line})
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+@dataclass
+class ParsedSection:
+    heading: str
+    line: int
+    paragraphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedArticle:
+    title: str
+    line: int
+    deck: str = ""
+    byline: str = ""
+    credits: list[Credit] = field(default_factory=list)
+    source: str = ""
+    sections: list[ParsedSection] = field(default_factory=list)
+
+    @property
+    def has_body(self):
+        return any(section.paragraphs for section in self.sections)
+
+
+@dataclass
+class ImportReport:
+    created: list[Article] = field(default_factory=list)
+    updated: list[Article] = field(default_factory=list)
+    unchanged: list[Article] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# Reading ------------------------------------------------------------------
+
+
+def read_source(path):
+    """The text of ``path``, or MalformedSource for empty, binary or non-UTF-8 files."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise MalformedSource(
+                _("The file is %(size)d bytes; the limit is %(limit)d.")
+                % {"size": size, "limit": MAX_FILE_BYTES},
+                path=path,
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        raise MalformedSource(
+            _("The file cannot be read: %(error)s") % {"error": error.strerror}, path=path
+        ) from error
+    try:
+        return decode(data)
+    except MalformedSource as error:
+        error.path = path
+        raise
+
+
+def decode(data):
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise MalformedSource(
+            _("This looks like a binary file, not text (it contains NUL bytes)."), line=line
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise MalformedSource(
+            _("The text is not valid UTF-8 (byte %(offset)d).") % {"offset": error.start},
+            line=line,
+        ) from error
+    return text
+
+
+# Parsing ------------------------------------------------------------------
+
+
+def parse(text):
+    """Parse the text format into articles, or raise MalformedSource."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise MalformedSource(_("The file is empty."))
+    articles = []
+    article = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise MalformedSource(
+                _("The line is %(length)d characters long; the limit is %(limit)d.")
+                % {"length": len(line), "limit": MAX_LINE_CHARS},
+                line=number,
+            )
+        _check_characters(line, number)
+        line = line.strip()
+        if not line:
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            level, content = len(heading[1]), heading[2].strip()
+            if not content:
+                raise MalformedSource(_("The heading is empty."), line=number)
+            article = _read_heading(level, content, number, article, articles)
+        else:
+            _read_text(line, number, article)
+    for parsed in articles:
+        _finish(parsed)
+    return articles
+
+
+def _check_characters(line, number):
+    control = _CONTROL.search(line)
+    if control:
+        raise MalformedSource(
+            _("The line contains the control character U+%(code)04X.") % {"code": ord(control[0])},
+            line=number,
+        )
+
+
+def _read_heading(level, content, number, article, articles):
+    """Apply one heading line; return the article that is now open."""
+    if level == 1 or (level == 2 and (article is None or article.has_body)):
+        article = ParsedArticle(title=content, line=number)
+        articles.append(article)
+        return article
+    if article is None:
+        raise MalformedSource(
+            _("A heading comes before any article title (a line starting with “# ”)."),
+            line=number,
+        )
+    if level in (2, 3) and not article.has_body and not article.sections:
+        if article.deck:
+            raise MalformedSource(
+                _("The article already has a deck; a second one is not allowed."), line=number
+            )
+        if article.byline:
+            raise MalformedSource(_("The deck must come before the byline."), line=number)
+        article.deck = content
+        return article
+    if level in (3, 4):
+        article.sections.append(ParsedSection(heading=content, line=number))
+        return article
+    raise MalformedSource(
+        _("Headings of level %(level)d are not part of the format; use “#### ” for a section.")
+        % {"level": level},
+        line=number,
+    )
+
+
+def _read_text(line, number, article):
+    if article is None:
+        raise MalformedSource(
+            _("Text comes before any article title (a line starting with “# ”)."), line=number
+        )
+    if not article.sections and not article.byline:
+        credits = parse_byline(line)
+        if credits:
+            article.byline, article.credits = line, credits
+            return
+    if not article.sections:
+        article.sections.append(ParsedSection(heading="", line=number))
+    article.sections[-1].paragraphs.append(line)
+
+
+def _finish(article):
+    """Source line, dateline credits and page-break repair, once an article is complete."""
+    _take_source_line(article)
+    for section in article.sections:
+        section.paragraphs = repair_page_breaks(section.paragraphs)
+    article.sections = [section for section in article.sections if section.paragraphs]
+    if not article.sections:
+        raise MalformedSource(
+            _("The article “%(title)s” has no text.") % {"title": article.title}, line=article.line
+        )
+    if not article.byline:
+        dateline = parse_dateline(article.sections[0].paragraphs[0])
+        if dateline:
+            article.byline, article.credits = dateline
+
+
+def _take_source_line(article):
+    sections = [section for section in article.sections if section.paragraphs]
+    if not sections:
+        return
+    paragraphs = sections[-1].paragraphs
+    match = _SOURCE.search(paragraphs[-1])
+    if match:
+        article.source = match[1]
+        rest = paragraphs[-1][: match.start()].rstrip()
+        if rest:
+            paragraphs[-1] = rest
+        else:
+            paragraphs.pop()
+
+
+def repair_page_breaks(blocks):
+    """Join each block that stops mid-sentence with the block after it."""
+    paragraphs = []
+    pending = ""
+    for block in blocks:
+        pending += block
+        if ends_sentence(pending):
+            paragraphs.append(pending)
+            pending = ""
+    if pending:
+        paragraphs.append(pending)
+    return paragraphs
+
+
+# Saving -------------------------------------------------------------------
+
+
+class Importer:
+    """Saves parsed articles. One instance can import many files and reuses its lookups."""
+
+    def __init__(self, published_on, publication=DEFAULT_PUBLICATION, status=None):
+        if not isinstance(published_on, datetime.date):
+            raise TypeError("published_on must be a date")
+        self.published_on = published_on
+        self.status = status or Article.Status.PUBLISHED
+        self.publication_name = publication
+        self._publication = None
+        self._authors = {}
+
+    def import_file(self, path, published_on=None):
+        try:
+            articles = parse(read_source(path))
+        except MalformedSource as error:
+            error.path = path
+            raise
+        return self.save(articles, published_on)
+
+    def import_text(self, text, published_on=None):
+        return self.save(parse(text), published_on)
+
+    @transaction.atomic
+    def save(self, parsed_articles, published_on=None):
+        published_on = published_on or self.published_on
+        report = ImportReport()
+        existing = self._existing(parsed_articles, published_on)
+        new = [parsed for parsed in parsed_articles if parsed.title not in existing]
+        for parsed in parsed_articles:
+            article = existing.get(parsed.title)
+            if article is None:
+                continue
+            if self._update(article, parsed):
+                report.updated.append(article)
+            else:
+                report.unchanged.append(article)
+        report.created = self._create(new, published_on)
+        touched = report.created + report.updated
+        changes.record((article.pk for article in touched), reason="import")
+        for article in touched:
+            if not article.source and not article.byline:
+                report.warnings.append(
+                    _("“%(title)s” has neither a byline nor a source line.")
+                    % {"title": article.title}
+                )
+        return report
+
+    # -- lookups
+
+    @property
+    def publication(self):
+        if self._publication is None:
+            self._publication, _created = Publication.objects.get_or_create(
+                name=self.publication_name,
+                defaults={"slug": pinyin_slug(self.publication_name)},
+            )
+        return self._publication
+
+    def _existing(self, parsed_articles, published_on):
+        titles = {parsed.title for parsed in parsed_articles}
+        articles = Article.objects.filter(
+            publication=self.publication, published_on=published_on, title__in=titles
+        ).prefetch_related("sections", "bylines__author")
+        return {article.title: article for article in articles}
+
+    def _authors_for(self, credits):
+        missing = {credit.name for credit in credits} - self._authors.keys()
+        if missing:
+            for author in Author.objects.filter(name__in=missing):
+                self._authors[author.name] = author
+            for name in sorted(missing - self._authors.keys()):
+                self._authors[name] = Author.objects.create(name=name)
+        return [self._authors[credit.name] for credit in credits]
+
+    # -- writing
+
+    def _create(self, new, published_on):
+        if not new:
+            return []
+        taken = set(
+            Article.objects.filter(published_on=published_on).values_list("slug", flat=True)
+        )
+        articles = []
+        for parsed in new:
+            slug = unique_slug(pinyin_slug(parsed.title), taken)
+            taken.add(slug)
+            articles.append(
+                Article(
+                    publication=self.publication,
+                    title=parsed.title,
+                    deck=parsed.deck,
+                    slug=slug,
+                    published_on=published_on,
+                    byline=parsed.byline,
+                    source=parsed.source,
+                    status=self.status,
+                )
+            )
+        articles = Article.objects.bulk_create(articles)
+        sections, bylines = [], []
+        for article, parsed in zip(articles, new, strict=True):
+            sections.extend(_sections_for(article, parsed))
+            bylines.extend(self._bylines_for(article, parsed))
+        Section.objects.bulk_create(sections)
+        Byline.objects.bulk_create(bylines)
+        services.create_figures(sections)
+        return articles
+
+    def _bylines_for(self, article, parsed):
+        authors = self._authors_for(parsed.credits)
+        seen = set()
+        for position, (credit, author) in enumerate(zip(parsed.credits, authors, strict=True)):
+            if author.pk in seen:
+                continue
+            seen.add(author.pk)
+            yield Byline(article=article, author=author, role=credit.role, position=position)
+
+    def _update(self, article, parsed):
+        """Bring ``article`` in line with ``parsed``; return whether anything changed."""
+        changed = False
+        for name in ("deck", "byline", "source"):
+            if getattr(article, name) != getattr(parsed, name):
+                setattr(article, name, getattr(parsed, name))
+                changed = True
+        if changed:
+            article.save()
+        changed |= self._update_bylines(article, parsed)
+        changed |= _update_sections(article, parsed)
+        return changed
+
+    def _update_bylines(self, article, parsed):
+        wanted = [(byline.author.pk, byline.role) for byline in self._bylines_for(article, parsed)]
+        current = [(byline.author_id, byline.role) for byline in article.bylines.all()]
+        if wanted == current:
+            return False
+        article.bylines.all().delete()
+        Byline.objects.bulk_create(self._bylines_for(article, parsed))
+        return True
+
+
+def _sections_for(article, parsed):
+    return [
+        Section(
+            article=article,
+            position=position,
+            heading=section.heading,
+            body=join_paragraphs(section.paragraphs),
+            anchor=f"s{position}",
+        )
+        for position, section in enumerate(parsed.sections, start=1)
+    ]
+
+
+def _update_sections(article, parsed):
+    """Update sections in place, keeping their anchors, so links to them survive."""
+    current = list(article.sections.all())
+    wanted = _sections_for(article, parsed)
+    changed = []
+    for old, new in zip(current, wanted, strict=False):
+        if (old.position, old.heading, old.body) != (new.position, new.heading, new.body):
+            old.position, old.heading, old.body = new.position, new.heading, new.body
+            changed.append(old)
+    Section.objects.bulk_update(changed, ["position", "heading", "body"])
+    extra = current[len(wanted) :]
+    if extra:
+        Section.objects.filter(pk__in=[section.pk for section in extra]).delete()
+    added = wanted[len(current) :]
+    taken = {section.anchor for section in current[: len(wanted)]}
+    for section in added:
+        section.anchor = Section.next_anchor(None, taken)
+        taken.add(section.anchor)
+    Section.objects.bulk_create(added)
+    if changed or extra or added:
+        services.refresh_figures(article)
+        return True
+    return False

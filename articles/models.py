@@ -1,0 +1,342 @@
+"""The archive's domain: publications, authors, articles, their sections and figures."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Prefetch
+from django.db.models.functions import TruncDay, TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .slugs import pinyin_slug, unique_slug
+from .text import split_paragraphs
+
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+
+
+class Publication(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+
+    def __str__(self):
+        return self.name
+
+
+class Author(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            base = pinyin_slug(self.name)
+            taken = set(Author.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+            self.slug = unique_slug(base, taken)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Article.Status.PUBLISHED)
+
+    def on_date(self, date):
+        return self.filter(published_on=date)
+
+    def in_month(self, year, month):
+        return self.filter(published_on__year=year, published_on__month=month)
+
+    def for_listing(self):
+        """What a list of articles shows: publication and ordered byline."""
+        bylines = Byline.objects.select_related("author").order_by("position")
+        return self.select_related("publication").prefetch_related(
+            Prefetch("bylines", queryset=bylines)
+        )
+
+    def with_sections(self):
+        """Everything the article page shows, in a fixed number of queries."""
+        figures = Figure.objects.filter(is_hidden=False).select_related("section")
+        return self.for_listing().prefetch_related(
+            Prefetch("sections", queryset=Section.objects.order_by("position", "id")),
+            Prefetch("figures", queryset=figures.order_by("position", "id")),
+        )
+
+    def month_counts(self):
+        """(month, count) pairs, newest first, counted in the database."""
+        return (
+            self.annotate(month=TruncMonth("published_on"))
+            .values("month")
+            .annotate(count=Count("id"))
+            .order_by("-month")
+        )
+
+    def day_counts(self):
+        return (
+            self.annotate(day=TruncDay("published_on"))
+            .values("day")
+            .annotate(count=Count("id"))
+            .order_by("day")
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    publication = models.ForeignKey(
+        Publication, models.PROTECT, related_name="articles", verbose_name=_("publication")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    deck = models.CharField(
+        _("deck"), max_length=300, blank=True, help_text=_("The subtitle printed under the title.")
+    )
+    slug = models.SlugField(
+        _("slug"),
+        max_length=60,
+        blank=True,
+        help_text=_("Part of the address. Left empty, it is made from the title's pinyin."),
+    )
+    published_on = models.DateField(_("date of publication"), db_index=True)
+    byline = models.CharField(
+        _("byline"), max_length=200, blank=True, help_text=_("Exactly as printed.")
+    )
+    source = models.CharField(
+        _("source line"), max_length=100, blank=True, help_text=_("For example 据《重庆日报》.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    authors = models.ManyToManyField(
+        Author, through="Byline", related_name="articles", verbose_name=_("authors")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        constraints = [
+            models.UniqueConstraint(fields=["published_on", "slug"], name="article_slug_per_day")
+        ]
+        indexes = [models.Index(fields=["status", "-published_on"], name="article_status_date")]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self.unique_slug_for(self.title, self.published_on, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        date = self.published_on
+        return reverse(
+            "articles:detail",
+            kwargs={
+                "year": date.year,
+                "month": f"{date.month:02d}",
+                "day": f"{date.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    def clean(self):
+        self.title = self.title.strip()
+        if not self.title:
+            raise ValidationError({"title": _("An article needs a title.")})
+        if self.published_on:
+            latest = timezone.localdate() + datetime.timedelta(days=1)
+            if not EARLIEST_DATE <= self.published_on <= latest:
+                raise ValidationError(
+                    {
+                        "published_on": _("The date must lie between %(earliest)s and %(latest)s.")
+                        % {"earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()}
+                    }
+                )
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    @classmethod
+    def unique_slug_for(cls, title, published_on, exclude_pk=None):
+        base = pinyin_slug(title)
+        taken = cls.objects.filter(published_on=published_on, slug__startswith=base)
+        if exclude_pk is not None:
+            taken = taken.exclude(pk=exclude_pk)
+        return unique_slug(base, set(taken.values_list("slug", flat=True)))
+
+
+class Byline(models.Model):
+    """One author in an article's byline, with the role printed before the name."""
+
+    article = models.ForeignKey(Article, models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(
+        Author, models.PROTECT, related_name="bylines", verbose_name=_("author")
+    )
+    role = models.CharField(
+        _("role"), max_length=20, blank=True, help_text=_("As printed: 记者, 首席记者, 实习生…")
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("byline")
+        verbose_name_plural = _("byline")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="byline_author_once")
+        ]
+
+    def __str__(self):
+        return f"{self.role} {self.author}".strip()
+
+
+class Section(models.Model):
+    """An ordered part of an article: an optional heading and paragraphs.
+
+    Paragraphs are separated by a blank line in ``body``. ``anchor`` is set
+    once and kept, so links to a section survive reordering; paragraphs are
+    cited as ``<anchor>-p<n>``.
+    """
+
+    article = models.ForeignKey(Article, models.CASCADE, related_name="sections")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    heading = models.CharField(
+        _("heading"), max_length=200, blank=True, help_text=_("Empty for the untitled lead.")
+    )
+    body = models.TextField(_("body"), help_text=_("Separate paragraphs with a blank line."))
+    anchor = models.SlugField(_("anchor"), max_length=20, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "anchor"], name="section_anchor_per_article")
+        ]
+
+    def __str__(self):
+        return self.heading or _("Lead")
+
+    def save(self, *args, **kwargs):
+        if not self.anchor:
+            self.anchor = self.next_anchor(self.article_id)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def next_anchor(article_id, taken=()):
+        existing = set(taken)
+        if article_id is not None:
+            existing.update(
+                Section.objects.filter(article_id=article_id).values_list("anchor", flat=True)
+            )
+        number = len(existing) + 1
+        while f"s{number}" in existing:
+            number += 1
+        return f"s{number}"
+
+    @property
+    def paragraphs(self):
+        return split_paragraphs(self.body)
+
+    def paragraph_anchor(self, number):
+        return f"{self.anchor}-p{number}"
+
+    def numbered_paragraphs(self):
+        """(anchor, text) for each paragraph, numbered from 1."""
+        return [
+            (self.paragraph_anchor(number), text)
+            for number, text in enumerate(self.paragraphs, start=1)
+        ]
+
+
+class Figure(models.Model):
+    """A number the article reports, extracted from a sentence or entered by an editor."""
+
+    article = models.ForeignKey(Article, models.CASCADE, related_name="figures")
+    section = models.ForeignKey(
+        Section, models.CASCADE, related_name="figures", verbose_name=_("section")
+    )
+    paragraph = models.PositiveSmallIntegerField(_("paragraph"), default=1)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    text = models.CharField(_("as printed"), max_length=80)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=4)
+    value_from = models.DecimalField(
+        _("from value"),
+        max_digits=24,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("For a change from one number to another, the first number."),
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    qualifier = models.CharField(
+        _("qualifier"), max_length=10, blank=True, help_text=_("超, 近, 约, 以上…")
+    )
+    label = models.CharField(_("what it measures"), max_length=80)
+    sentence = models.TextField(_("sentence"), blank=True)
+    key = models.CharField(max_length=120, editable=False, db_index=True)
+    is_edited = models.BooleanField(
+        _("corrected by an editor"),
+        default=False,
+        help_text=_("Corrected figures are kept when figures are extracted again."),
+    )
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
+
+    def __str__(self):
+        return f"{self.label} {self.text}"
+
+    @property
+    def anchor(self):
+        return self.section.paragraph_anchor(self.paragraph)
+
+
+class ArticleChange(models.Model):
+    """The outbox: one row per change to an article, written in the same transaction.
+
+    The search index is a copy fed from this log; see articles.changes.
+    ``article_id`` is deliberately not a foreign key: the log outlives deletes.
+    """
+
+    class Action(models.TextChoices):
+        SAVED = "saved", _("saved")
+        DELETED = "deleted", _("deleted")
+
+    id = models.BigAutoField(primary_key=True)
+    article_id = models.BigIntegerField(_("article"), db_index=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("article change")
+        verbose_name_plural = _("article changes")
+
+    def __str__(self):
+        return f"#{self.id} {self.action} {self.article_id}"

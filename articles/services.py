@@ -1,0 +1,84 @@
+"""Writes that do real work on articles: keeping their key figures in step with the text."""
+
+import hashlib
+
+from .figures import extract_figures
+from .models import Figure
+
+
+def figures_for(section):
+    """Unsaved Figure rows for every figure printed in ``section``, in reading order."""
+    for paragraph_number, paragraph in enumerate(section.paragraphs, start=1):
+        seen = {}
+        for index, found in enumerate(extract_figures(paragraph)):
+            occurrence = seen.get((found.text, found.sentence), 0)
+            seen[(found.text, found.sentence)] = occurrence + 1
+            yield Figure(
+                article_id=section.article_id,
+                section=section,
+                paragraph=paragraph_number,
+                position=(section.position * 1000 + paragraph_number) * 100 + index,
+                text=found.text[:80],
+                value=found.value,
+                value_from=found.value_from,
+                unit=found.unit[:20],
+                qualifier=found.qualifier[:10],
+                label=found.label[:80],
+                sentence=found.sentence,
+                key=_key(section, found, occurrence),
+            )
+
+
+def _key(section, found, occurrence):
+    """What identifies an extracted figure across re-extractions: where and what was printed."""
+    sentence = hashlib.sha1(found.sentence.encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"{section.anchor}|{sentence}|{occurrence}|{found.text[:40]}"
+
+
+def create_figures(sections):
+    """Extract and insert the figures of freshly created sections."""
+    return Figure.objects.bulk_create(
+        figure for section in sections for figure in figures_for(section)
+    )
+
+
+_EXTRACTED_FIELDS = [
+    "section_id",
+    "paragraph",
+    "position",
+    "text",
+    "value",
+    "value_from",
+    "unit",
+    "qualifier",
+    "label",
+    "sentence",
+]
+
+
+def refresh_figures(article):
+    """Extract figures again after the text changed, keeping every editor's correction.
+
+    Extracted figures are matched to existing ones by key; figures an editor
+    corrected or hid are never touched, and a fresh extraction of the same
+    printed figure is not added next to them.
+    """
+    existing = list(Figure.objects.filter(article=article))
+    corrected = {figure.key for figure in existing if figure.is_edited}
+    previous = {figure.key: figure for figure in existing if not figure.is_edited}
+    to_create, to_update = [], []
+    for section in article.sections.order_by("position", "id"):
+        for figure in figures_for(section):
+            if figure.key in corrected:
+                continue
+            old = previous.pop(figure.key, None)
+            if old is None:
+                to_create.append(figure)
+            elif any(getattr(old, name) != getattr(figure, name) for name in _EXTRACTED_FIELDS):
+                for name in _EXTRACTED_FIELDS:
+                    setattr(old, name, getattr(figure, name))
+                to_update.append(old)
+    Figure.objects.filter(pk__in=[figure.pk for figure in previous.values()]).delete()
+    Figure.objects.bulk_update(to_update, _EXTRACTED_FIELDS)
+    Figure.objects.bulk_create(to_create)
+    return bool(previous or to_update or to_create)

@@ -1,0 +1,37 @@
+"""Readable, stable URL slugs for Chinese titles.
+
+A slug is the pinyin of the title, one syllable per hyphen, cut at a syllable
+boundary. It is set once when an article is created and never regenerated from
+a later title, so links keep working after an editor corrects a title.
+"""
+
+import re
+
+from django.utils.text import slugify
+from pypinyin import Style, lazy_pinyin
+
+MAX_SLUG_LENGTH = 48
+_SEPARATORS = re.compile(r"[-\s]+")
+
+
+def pinyin_slug(text, max_length=MAX_SLUG_LENGTH):
+    """Return the hyphenated pinyin of ``text``, at most ``max_length`` characters."""
+    syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: chars)
+    words = [slugify(part) for syllable in syllables for part in _SEPARATORS.split(syllable)]
+    slug = ""
+    for word in filter(None, words):
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_length:
+            break
+        slug = candidate
+    return slug or "article"
+
+
+def unique_slug(base, taken):
+    """Return ``base``, or ``base-2``, ``base-3``… whichever is not in ``taken``."""
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"

@@ -1,0 +1,18 @@
+from django.urls import path, register_converter
+
+from . import converters, views
+
+register_converter(converters.FourDigitYear, "yyyy")
+register_converter(converters.TwoDigits, "dd")
+
+app_name = "articles"
+urlpatterns = [
+    path("", views.front_page, name="front_page"),
+    path("archive/", views.archive_index, name="archive"),
+    path("<yyyy:year>/", views.year_archive, name="year"),
+    path("<yyyy:year>/<dd:month>/", views.month_archive, name="month"),
+    path("<yyyy:year>/<dd:month>/<dd:day>/", views.day_archive, name="day"),
+    path("<yyyy:year>/<dd:month>/<dd:day>/<slug:slug>/", views.article_detail, name="detail"),
+    path("authors/<slug:slug>/", views.author_detail, name="author"),
+    path("preview/<int:pk>/", views.preview, name="preview"),
+]

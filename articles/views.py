@@ -1,0 +1,139 @@
+"""Reader pages: the front page, date archives, articles and authors."""
+
+import calendar
+import datetime
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from . import reading
+from .caching import cache_page_by_content_version
+from .models import Article, Author
+
+FRONT_PAGE_SIZE = 20
+LIST_PAGE_SIZE = 50
+
+
+def paginate(request, queryset, per_page=LIST_PAGE_SIZE):
+    paginator = Paginator(queryset, per_page)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404(_("There is no such page.")) from error
+
+
+def make_date(year, month=1, day=1):
+    try:
+        return datetime.date(year, month, day)
+    except ValueError as error:
+        raise Http404(_("There is no such date.")) from error
+
+
+@cache_page_by_content_version
+def front_page(request):
+    articles = Article.objects.published().for_listing()[:FRONT_PAGE_SIZE]
+    return render(request, "articles/front_page.html", {"articles": articles})
+
+
+@cache_page_by_content_version
+def archive_index(request):
+    years = (
+        Article.objects.published()
+        .annotate(year=ExtractYear("published_on"))
+        .values("year")
+        .annotate(count=Count("id"))
+        .order_by("-year")
+    )
+    return render(request, "articles/archive_index.html", {"years": years})
+
+
+@cache_page_by_content_version
+def year_archive(request, year):
+    make_date(year)
+    months = Article.objects.published().filter(published_on__year=year).month_counts()
+    months = [{"date": row["month"], "count": row["count"]} for row in months]
+    if not months:
+        raise Http404(_("Nothing was published in %(year)d.") % {"year": year})
+    return render(request, "articles/year_archive.html", {"year": year, "months": months})
+
+
+@cache_page_by_content_version
+def month_archive(request, year, month):
+    first = make_date(year, month)
+    published = Article.objects.published()
+    counts = {row["day"].day: row["count"] for row in published.in_month(year, month).day_counts()}
+    if not counts:
+        raise Http404(_("Nothing was published in this month."))
+    weeks = [
+        [
+            {"date": day, "count": counts.get(day.day, 0) if day.month == month else None}
+            for day in week
+        ]
+        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    ]
+    page = paginate(request, published.in_month(year, month).for_listing())
+    context = {
+        "month": first,
+        "weeks": weeks,
+        "page": page,
+        "total": sum(counts.values()),
+        "previous_month": published.filter(published_on__lt=first)
+        .values_list("published_on", flat=True)
+        .first(),
+        "next_month": published.filter(published_on__gte=_next_month(first))
+        .order_by("published_on")
+        .values_list("published_on", flat=True)
+        .first(),
+    }
+    return render(request, "articles/month_archive.html", context)
+
+
+def _next_month(date):
+    return (date.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+@cache_page_by_content_version
+def day_archive(request, year, month, day):
+    date = make_date(year, month, day)
+    articles = list(Article.objects.published().on_date(date).for_listing().order_by("id"))
+    if not articles:
+        raise Http404(_("Nothing was published on this day."))
+    return render(request, "articles/day_archive.html", {"date": date, "articles": articles})
+
+
+@cache_page_by_content_version
+def article_detail(request, year, month, day, slug):
+    date = make_date(year, month, day)
+    article = get_object_or_404(
+        Article.objects.published().with_sections(), published_on=date, slug=slug
+    )
+    return render(request, "articles/article_detail.html", article_context(article))
+
+
+def article_context(article):
+    sections, figures = reading.read(article)
+    return {"article": article, "sections": sections, "figures": figures}
+
+
+@staff_member_required
+def preview(request, pk):
+    if not request.user.has_perm("articles.view_article"):
+        raise PermissionDenied
+    article = get_object_or_404(Article.objects.with_sections(), pk=pk)
+    context = article_context(article) | {"is_preview": True}
+    response = render(request, "articles/article_detail.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@cache_page_by_content_version
+def author_detail(request, slug):
+    author = get_object_or_404(Author, slug=slug)
+    page = paginate(request, author.articles.published().for_listing())
+    return render(request, "articles/author_detail.html", {"author": author, "page": page})
