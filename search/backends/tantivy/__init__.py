@@ -1,0 +1,13 @@
+"""django-haystack backend for tantivy: ENGINE = "search.backends.tantivy.TantivyEngine"."""
+
+from haystack.backends import BaseEngine
+
+from .backend import IndexLocked, TantivySearchBackend
+from .query import TantivySearchQuery
+
+__all__ = ["IndexLocked", "TantivyEngine", "TantivySearchBackend", "TantivySearchQuery"]
+
+
+class TantivyEngine(BaseEngine):
+    backend = TantivySearchBackend
+    query = TantivySearchQuery

@@ -1,0 +1,179 @@
+"""From haystack's SearchFields to a tantivy schema, and from prepared data to documents."""
+
+import datetime
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+import tantivy
+from django.utils.encoding import force_str
+from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+
+GRAMS_SUFFIX = "__g"
+GRAM_TOKENIZER = "na_whitespace"
+CHECKPOINT_FIELD = "_checkpoint"
+META_CT = "_meta"
+META_ID = "_meta.checkpoint"
+
+TEXT = "text"  # analysed: words for ranking, grams for exact matching
+KEYWORD = "keyword"  # one exact value (facets, identifiers)
+DATE = "date"
+INTEGER = "integer"
+FLOAT = "float"
+BOOLEAN = "boolean"
+STORED = "stored"  # kept for display, not searchable
+
+_FIELD_TYPES = {
+    "date": DATE,
+    "datetime": DATE,
+    "integer": INTEGER,
+    "float": FLOAT,
+    "boolean": BOOLEAN,
+}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str
+    multivalued: bool = False
+    stored: bool = True
+    boost: float = 1.0
+    document: bool = False
+    haystack_type: str = "string"
+
+    @property
+    def grams(self):
+        return self.name + GRAMS_SUFFIX
+
+    @property
+    def sortable(self):
+        return self.kind in (DATE, INTEGER, FLOAT, BOOLEAN)
+
+
+def field_specs(searchfields):
+    """One FieldSpec per haystack field, plus haystack's three bookkeeping fields."""
+    specs = {
+        ID: FieldSpec(ID, KEYWORD),
+        DJANGO_CT: FieldSpec(DJANGO_CT, KEYWORD),
+        DJANGO_ID: FieldSpec(DJANGO_ID, KEYWORD),
+    }
+    for field in searchfields.values():
+        if not field.indexed:
+            kind = STORED
+        elif getattr(field, "facet_for", None) is not None or _is_facet(field):
+            kind = KEYWORD
+        else:
+            kind = _FIELD_TYPES.get(field.field_type, TEXT)
+        specs[field.index_fieldname] = FieldSpec(
+            name=field.index_fieldname,
+            kind=kind,
+            multivalued=field.is_multivalued,
+            stored=field.stored,
+            boost=float(field.boost or 1.0),
+            document=field.document,
+            haystack_type=field.field_type or "string",
+        )
+    return specs
+
+
+def _is_facet(field):
+    from haystack.fields import FacetField
+
+    return isinstance(field, FacetField)
+
+
+def fingerprint(specs):
+    """Changes when the schema changes, so an index built for another schema is not reused."""
+    data = json.dumps([asdict(spec) for spec in specs.values()], sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def build_schema(specs):
+    builder = tantivy.SchemaBuilder()
+    for spec in specs.values():
+        if spec.kind == TEXT:
+            builder.add_text_field(spec.name, stored=spec.stored, tokenizer_name="raw")
+            builder.add_text_field(spec.grams, stored=False, tokenizer_name=GRAM_TOKENIZER)
+        elif spec.kind == KEYWORD:
+            builder.add_text_field(spec.name, stored=spec.stored, tokenizer_name="raw", fast=True)
+        elif spec.kind == DATE:
+            builder.add_date_field(spec.name, stored=spec.stored, indexed=True, fast=True)
+        elif spec.kind == INTEGER:
+            builder.add_integer_field(spec.name, stored=spec.stored, indexed=True, fast=True)
+        elif spec.kind == FLOAT:
+            builder.add_float_field(spec.name, stored=spec.stored, indexed=True, fast=True)
+        elif spec.kind == BOOLEAN:
+            builder.add_boolean_field(spec.name, stored=spec.stored, indexed=True, fast=True)
+        else:
+            builder.add_text_field(
+                spec.name, stored=True, tokenizer_name="raw", index_option="basic"
+            )
+    builder.add_unsigned_field(CHECKPOINT_FIELD, stored=True)
+    return builder.build()
+
+
+def to_datetime(value):
+    """tantivy stores instants; a date is its midnight in UTC."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return value
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day)
+    return datetime.datetime.fromisoformat(str(value))
+
+
+class DocumentBuilder:
+    """Turns haystack's prepared data (a dict per object) into tantivy documents."""
+
+    def __init__(self, specs, analyzer, bulk=False):
+        self.specs = specs
+        self.analyzer = analyzer
+        self.bulk = bulk
+
+    def build(self, prepared):
+        document = tantivy.Document()
+        for name, value in prepared.items():
+            spec = self.specs.get(name)
+            if spec is None or value is None:
+                continue
+            values = value if isinstance(value, (list, tuple, set)) else [value]
+            values = [item for item in values if item is not None]
+            if values:
+                self._add(document, spec, values)
+        return document
+
+    def _add(self, document, spec, values):
+        if spec.kind == TEXT:
+            texts = [force_str(value) for value in values]
+            for text in texts:
+                words = self.analyzer.words(text, bulk=self.bulk)
+                tokens = [tantivy.Token(w.text, w.position, w.start, w.end) for w in words]
+                document.add_pre_tokenized_text(spec.name, tantivy.PreTokenizedString(text, tokens))
+            # One stream for all values, values kept apart like paragraphs.
+            document.add_text(spec.grams, self.analyzer.grams("\n".join(texts)))
+        elif spec.kind in (KEYWORD, STORED):
+            for value in values:
+                document.add_text(spec.name, force_str(value))
+        elif spec.kind == DATE:
+            for value in values:
+                document.add_date(spec.name, to_datetime(value))
+        elif spec.kind == INTEGER:
+            for value in values:
+                document.add_integer(spec.name, int(value))
+        elif spec.kind == FLOAT:
+            for value in values:
+                document.add_float(spec.name, float(value))
+        elif spec.kind == BOOLEAN:
+            for value in values:
+                document.add_boolean(spec.name, bool(value))
+
+
+def checkpoint_document(value):
+    document = tantivy.Document()
+    document.add_text(ID, META_ID)
+    document.add_text(DJANGO_CT, META_CT)
+    document.add_text(DJANGO_ID, "0")
+    document.add_unsigned(CHECKPOINT_FIELD, int(value))
+    return document
