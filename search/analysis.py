@@ -1,0 +1,31 @@
+"""The Chinese analyser the tantivy backend uses (see search.backends.tantivy.analysis)."""
+
+from . import tokenize
+from .backends.tantivy.analysis import bigram_phrase, gram_stream, spaces_marked
+
+
+class ChineseAnalyzer:
+    """jieba words for ranking; characters and bigrams of the normalised text for exact strings.
+
+    Normalisation (NFKC, case folding, traditional to simplified) applies to
+    matching only: offsets map every token back to the text as printed.
+    """
+
+    def normalize(self, text):
+        return tokenize.normalize(text)
+
+    def normalize_with_offsets(self, text):
+        normal = tokenize.normalize_with_offsets(text)
+        return normal.text, normal.offsets
+
+    def words(self, text, *, bulk=False):
+        return tokenize.words(text, fast=bulk and tokenize.fast_available())
+
+    def grams(self, text):
+        return gram_stream(tokenize.normalize(text).split("\n"))
+
+    def gram_phrase(self, text):
+        return bigram_phrase(spaces_marked(tokenize.normalize(text)))
+
+    def segment(self, text):
+        return tokenize.segment(text)

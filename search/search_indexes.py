@@ -1,0 +1,64 @@
+"""What the search index knows about an article."""
+
+from haystack import indexes
+
+from articles.models import Article
+
+
+class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
+    # One line per paragraph: title, deck, then each section's heading and
+    # paragraphs. `anchors` holds the paragraph anchor of each line ("" for
+    # lines that are not paragraphs), so a snippet can link to its paragraph.
+    text = indexes.CharField(document=True)
+    title = indexes.CharField(model_attr="title", boost=3.0)
+    author = indexes.MultiValueField(faceted=True)
+    publication = indexes.CharField(model_attr="publication__name", faceted=True)
+    published_on = indexes.DateField(model_attr="published_on")
+    year = indexes.FacetCharField()
+    month = indexes.FacetCharField()
+    deck = indexes.CharField(model_attr="deck", indexed=False)
+    byline = indexes.CharField(model_attr="byline", indexed=False)
+    url = indexes.CharField(indexed=False)
+    anchors = indexes.MultiValueField(indexed=False)
+
+    def get_model(self):
+        return Article
+
+    def index_queryset(self, using=None):
+        return Article.objects.published().with_sections()
+
+    def read_queryset(self, using=None):
+        return Article.objects.published().for_listing()
+
+    def get_updated_field(self):
+        return "updated_at"
+
+    def prepare_text(self, article):
+        return "\n".join(line for line, _anchor in lines(article))
+
+    def prepare_anchors(self, article):
+        return [anchor for _line, anchor in lines(article)]
+
+    def prepare_author(self, article):
+        return [byline.author.name for byline in article.bylines.all()]
+
+    def prepare_year(self, article):
+        return f"{article.published_on:%Y}"
+
+    def prepare_month(self, article):
+        return f"{article.published_on:%Y-%m}"
+
+    def prepare_url(self, article):
+        return article.get_absolute_url()
+
+
+def lines(article):
+    """(text, paragraph anchor) for every line the document field holds."""
+    yield article.title, ""
+    if article.deck:
+        yield article.deck, ""
+    for section in article.sections.all():
+        if section.heading:
+            yield section.heading, section.anchor
+        for anchor, paragraph in section.numbered_paragraphs():
+            yield paragraph.replace("\n", " "), anchor

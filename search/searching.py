@@ -1,0 +1,256 @@
+"""Running a researcher's search: the query language, filters, facets, fallback and snippets.
+
+Views (the page, the JSON API, exports) share `run()`. It parses the query
+(search.query), turns the tree into haystack SQ filters on a SearchQuerySet,
+and reads back hits, facets and snippets from one backend search.
+"""
+
+import datetime
+import operator
+import time
+from dataclasses import dataclass, field
+from functools import reduce
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from haystack.inputs import Exact
+from haystack.query import SQ, SearchQuerySet
+
+from articles.models import Article
+
+from . import sync, tokenize
+from .query import And, Not, Term, parse
+
+PAGE_SIZE = 20
+FACET_LIMIT = 20
+SORTS = {
+    "relevance": [],
+    "newest": ["-published_on"],
+    "oldest": ["published_on"],
+}
+# Function words dropped when a question falls back to partial matching.
+STOP_WORDS = frozenset(
+    "的 了 和 与 及 或 是 在 有 吗 呢 吧 啊 么 几 谁 这 那 就 都 也 还 "
+    "把 被 对 从 到 给 让 向 于 以 之 其 每 什么 怎么 怎样 如何 为什么 "
+    "哪些 哪里 多少 请问 一下 这个 那个".split()
+)
+_FIELDS = {"title": "title", "author": "author", None: "content"}
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, strip=False, label=_("Search for"))
+    from_ = forms.DateField(required=False, label=_("From"), input_formats=["%Y-%m-%d"])
+    to = forms.DateField(required=False, label=_("To"), input_formats=["%Y-%m-%d"])
+    author = forms.CharField(required=False, max_length=50, label=_("Author"))
+    publication = forms.CharField(required=False, max_length=100, label=_("Publication"))
+    year = forms.RegexField(required=False, regex=r"^\d{4}$", label=_("Year"))
+    month = forms.RegexField(required=False, regex=r"^\d{4}-\d{2}$", label=_("Month"))
+    sort = forms.ChoiceField(
+        required=False,
+        label=_("Order"),
+        choices=[
+            ("relevance", _("Most relevant")),
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+        ],
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000, label=_("Page"))
+
+    def __init__(self, data=None, **kwargs):
+        # "from" is a Python keyword; the URL parameter keeps its natural name.
+        if data is not None:
+            data = data.copy()
+            if "from" in data:
+                data["from_"] = data.pop("from")[-1]
+        super().__init__(data, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from_"), cleaned.get("to")
+        if start and end and start > end:
+            self.add_error("to", _("The end date comes before the start date."))
+        return cleaned
+
+    def params(self):
+        """The valid parameters; an invalid one is dropped (its error is shown)."""
+        data = {
+            name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors
+        }
+        data["sort"] = data.get("sort") or "relevance"
+        data["page"] = data.get("page") or 1
+        data["q"] = data.get("q") or ""
+        return data
+
+
+@dataclass
+class Hit:
+    title: str
+    url: str
+    published_on: datetime.date
+    publication: str
+    byline: str
+    deck: str
+    score: float
+    snippets: list  # [(html, href)]
+
+
+@dataclass
+class Outcome:
+    parsed: object
+    count: int = 0
+    hits: list = field(default_factory=list)
+    facets: dict = field(default_factory=dict)
+    page: int = 1
+    pages: int = 0
+    fallback: bool = False
+    took_ms: float = 0.0
+    explanation: list = field(default_factory=list)
+    partial_words: list = field(default_factory=list)
+
+    @property
+    def has_previous(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.pages
+
+
+def to_sq(node):
+    """A parsed query tree as haystack SQ filters; every term is an exact string."""
+    if isinstance(node, Term):
+        return SQ(**{_FIELDS[node.field]: Exact(node.text)})
+    if isinstance(node, Not):
+        return ~to_sq(node.child)
+    combine = operator.and_ if isinstance(node, And) else operator.or_
+    return reduce(combine, (to_sq(child) for child in node.children))
+
+
+def base_queryset(params):
+    """Filters that narrow every search: dates, facets chosen, order."""
+    sqs = SearchQuerySet().models(Article)
+    if params.get("from_"):
+        sqs = sqs.filter(published_on__gte=params["from_"])
+    if params.get("to"):
+        sqs = sqs.filter(published_on__lte=params["to"])
+    for name in ("author", "publication", "year", "month"):
+        if params.get(name):
+            sqs = sqs.filter(
+                **{
+                    f"{name}_exact" if name in ("author", "publication") else name: Exact(
+                        params[name]
+                    )
+                }
+            )
+    return sqs.order_by(*SORTS[params["sort"]]) if SORTS[params["sort"]] else sqs
+
+
+def run(params, page_size=PAGE_SIZE, facets=True):
+    """Search with validated ``params`` (see SearchForm.params)."""
+    started = time.perf_counter()
+    sync.ensure_fresh()
+    parsed = parse(params["q"])
+    outcome = Outcome(parsed=parsed, page=params["page"], explanation=explain(parsed))
+    sqs = base_queryset(params)
+    if parsed.tree is not None:
+        sqs = sqs.filter(to_sq(parsed.tree))
+    elif not _has_filters(params):
+        outcome.took_ms = _elapsed(started)
+        return outcome
+    if facets:
+        sqs = _with_facets(sqs)
+    sqs = sqs.highlight()
+    start = (outcome.page - 1) * page_size
+    results = sqs[start : start + page_size]
+    count = sqs.count()
+    if count == 0 and parsed.is_simple():
+        words = partial_words(params["q"])
+        if words:
+            sqs = base_queryset(params).filter(
+                reduce(operator.or_, (SQ(content=Exact(w)) for w in words))
+            )
+            sqs = (_with_facets(sqs) if facets else sqs).highlight()
+            results = sqs[start : start + page_size]
+            count = sqs.count()
+            outcome.fallback = bool(count)
+            outcome.partial_words = words
+    outcome.count = count
+    outcome.pages = (count + page_size - 1) // page_size
+    outcome.hits = [_hit(result) for result in results]
+    if facets and count:
+        outcome.facets = _facets(sqs.facet_counts())
+    outcome.took_ms = _elapsed(started)
+    return outcome
+
+
+def partial_words(text):
+    """The content words of a natural-language question, for partial matching."""
+    words = []
+    for word in tokenize.segment(text):
+        if word not in STOP_WORDS and word not in words and not word.isdigit():
+            words.append(word)
+    return words
+
+
+def explain(parsed):
+    """How each positive term was understood: normalisation and jieba's words."""
+    lines = []
+    for term in parsed.positive_terms():
+        normal = tokenize.normalize(term.text)
+        lines.append(
+            {
+                "text": term.text,
+                "normalized": normal if normal != term.text else "",
+                "words": tokenize.segment(term.text),
+                "field": term.field or "",
+                "quoted": term.quoted,
+            }
+        )
+    return lines
+
+
+def _has_filters(params):
+    return any(
+        params.get(name) for name in ("from_", "to", "author", "publication", "year", "month")
+    )
+
+
+def _with_facets(sqs):
+    return (
+        sqs.facet("year", limit=50)
+        .facet("month", limit=24)
+        .facet("author", limit=FACET_LIMIT)
+        .facet("publication", limit=FACET_LIMIT)
+    )
+
+
+def _facets(counts):
+    fields = counts.get("fields", {})
+    return {
+        "year": sorted(fields.get("year", []), reverse=True),
+        "month": sorted(fields.get("month", []), reverse=True),
+        "author": fields.get("author", []),
+        "publication": fields.get("publication", []),
+    }
+
+
+def _hit(result):
+    anchors = getattr(result, "anchors", None) or []
+    snippets = []
+    for snippet in getattr(result, "snippets", []):
+        anchor = anchors[snippet.line] if snippet.line < len(anchors) else ""
+        snippets.append((snippet.html, f"{result.url}#{anchor}" if anchor else result.url))
+    return Hit(
+        title=result.title,
+        url=result.url,
+        published_on=result.published_on,
+        publication=result.publication,
+        byline=getattr(result, "byline", "") or "",
+        deck=getattr(result, "deck", "") or "",
+        score=round(float(result.score or 0), 4),
+        snippets=snippets,
+    )
+
+
+def _elapsed(started):
+    return round((time.perf_counter() - started) * 1000, 1)
