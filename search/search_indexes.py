@@ -6,8 +6,8 @@ from articles.models import Article
 
 
 class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
-    # One line per paragraph: title, deck, then each section's heading and
-    # paragraphs. `anchors` holds the paragraph anchor of each line ("" for
+    # One line per paragraph: title, deck, byline, then each section's heading
+    # and paragraphs, then the source line. `anchors` holds the paragraph anchor of each line ("" for
     # lines that are not paragraphs), so a snippet can link to its paragraph.
     text = indexes.CharField(document=True)
     title = indexes.CharField(model_attr="title", boost=3.0)
@@ -55,10 +55,13 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
 def lines(article):
     """(text, paragraph anchor) for every line the document field holds."""
     yield article.title, ""
-    if article.deck:
-        yield article.deck, ""
+    for printed in (article.deck, article.byline):
+        if printed:
+            yield printed, ""
     for section in article.sections.all():
         if section.heading:
             yield section.heading, section.anchor
         for anchor, paragraph in section.numbered_paragraphs():
             yield paragraph.replace("\n", " "), anchor
+    if article.source:
+        yield article.source, ""

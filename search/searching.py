@@ -58,10 +58,11 @@ class SearchForm(forms.Form):
 
     def __init__(self, data=None, **kwargs):
         # "from" is a Python keyword; the URL parameter keeps its natural name.
-        if data is not None:
+        if data is not None and "from" in data:
             data = data.copy()
-            if "from" in data:
-                data["from_"] = data.pop("from")[-1]
+            value = data.getlist("from")[-1] if hasattr(data, "getlist") else data["from"]
+            del data["from"]
+            data["from_"] = value
         super().__init__(data, **kwargs)
 
     def clean(self):
@@ -163,7 +164,7 @@ def run(params, page_size=PAGE_SIZE, facets=True):
     start = (outcome.page - 1) * page_size
     results = sqs[start : start + page_size]
     count = sqs.count()
-    if count == 0 and parsed.is_simple():
+    if count == 0 and _is_question(parsed.tree):
         words = partial_words(params["q"])
         if words:
             sqs = base_queryset(params).filter(
@@ -207,6 +208,15 @@ def explain(parsed):
             }
         )
     return lines
+
+
+def _is_question(tree):
+    """One unquoted string over all fields: what a natural-language question looks like.
+
+    Space-separated terms are an explicit AND and quoted strings an explicit
+    phrase; those never fall back to partial matches.
+    """
+    return isinstance(tree, Term) and not tree.quoted and tree.field is None
 
 
 def _has_filters(params):

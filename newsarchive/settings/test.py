@@ -15,6 +15,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Serve static files from the source folders: tests do not run collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
 _run_dir = Path(os.environ.get("NEWSARCHIVE_TEST_DIR") or tempfile.mkdtemp(prefix="newsarchive-"))
 os.environ["NEWSARCHIVE_TEST_DIR"] = str(_run_dir)  # subprocesses of a test see the same place
 

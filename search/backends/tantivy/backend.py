@@ -324,7 +324,7 @@ class TantivySearchBackend(BaseSearchBackend):
             both = tantivy.Query.boolean_query(
                 [(tantivy.Occur.Must, query), (tantivy.Occur.Must, facet_query)]
             )
-            result["queries"][f"{name}_{value}"] = searcher.search(both, 1, count=True).count
+            result["queries"][f"{name}:{value}"] = searcher.search(both, 1, count=True).count
         return result
 
     def matching_ids(self, query, models=None):

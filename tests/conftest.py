@@ -1,0 +1,82 @@
+"""Shared fixtures: seed articles, a fresh search index, a second process on the test database."""
+
+import datetime
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from articles.importer import Importer
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_PATH = REPO / "fixtures" / "source" / "000_3fa01ea9ce329daf.txt"
+SEED_DATE = datetime.date(2025, 11, 11)
+YUAN = "袁家军赴重庆高新区宣讲党的二十届四中全会精神并调研推动新质生产力发展工作"
+ZHONGXIN = "中新互联互通项目10年合作硕果累累"
+
+
+@pytest.fixture
+def seed_articles(db):
+    """The two seed articles, imported from the seed text; a dict by title."""
+    report = Importer(SEED_DATE).import_file(SEED_PATH)
+    return {article.title: article for article in report.created}
+
+
+@pytest.fixture
+def search_index(db):
+    """The search index rebuilt from whatever the database holds now (empty by default)."""
+    from search import sync
+
+    sync.rebuild()
+    return sync.backend()
+
+
+@pytest.fixture
+def seeded_index(seed_articles, search_index):
+    """The seed articles, indexed."""
+    from search import sync
+
+    sync.rebuild()
+    return seed_articles
+
+
+def start_process(code):
+    """Start ``code`` in a new Python process with Django set up on this test's database."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "newsarchive.settings.test",
+        "NEWSARCHIVE_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
+        "PYTHONPATH": str(REPO),
+    }
+    script = (
+        "import os, django\n"
+        "django.setup()\n"
+        "from django.db import connections\n"
+        "connections['default'].settings_dict['NAME'] = os.environ['NEWSARCHIVE_TEST_DB_NAME']\n"
+        + textwrap.dedent(code)
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run_in_process(code, timeout=120):
+    """Run ``code`` in a new process (see start_process); return (exit status, stderr)."""
+    process = start_process(code)
+    _stdout, stderr = process.communicate(timeout=timeout)
+    return process.returncode, stderr
+
+
+@pytest.fixture
+def index_path():
+    return Path(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])

@@ -1,0 +1,169 @@
+"""The behaviour table: queries over the seed articles with their expected hits, in order.
+
+Runs against the real tantivy index (search.searching.run, through haystack's
+SearchQuerySet), on whichever database the suite runs on.
+"""
+
+import pytest
+
+from search import searching
+from tests.conftest import YUAN, ZHONGXIN
+
+
+def search(q, **extra):
+    form = searching.SearchForm({"q": q, **extra})
+    form.is_valid()
+    return searching.run(form.params())
+
+
+def titles(outcome):
+    return [hit.title for hit in outcome.hits]
+
+
+TABLE = [
+    # the issue's table
+    ("新质生产力", [YUAN]),
+    ("新质", [YUAN]),
+    ("生产力", [YUAN]),
+    ("陆海新通道", [ZHONGXIN]),
+    ("陸海新通道", [ZHONGXIN]),
+    ('"二十届四中全会要求"', [YUAN]),
+    ("保税航材分拨", [ZHONGXIN]),
+    ("中新互联", [ZHONGXIN]),
+    ("中国（重庆）", [ZHONGXIN]),
+    ("ODLP", [ZHONGXIN]),
+    ("odlp", [ZHONGXIN]),
+    ("新加坡 -陆海新通道", []),
+    ("重庆", [YUAN, ZHONGXIN]),
+    # words cut by the seed's page breaks
+    ("全市各级各部门", [YUAN]),
+    ("出入境人数占重庆出入境人数", [ZHONGXIN]),
+    # traditional characters, full width, case
+    ("互聯互通", [ZHONGXIN]),
+    ("二十屆四中全會", [YUAN]),
+    ("ＯＤＬＰ", [ZHONGXIN]),
+    ("中国(重庆)", [ZHONGXIN]),
+    # quotes, NOT, OR, +, fields
+    ("“二十届四中全会要求”", [YUAN]),
+    ('"首席记者 杨骏"', [ZHONGXIN]),
+    ("新加坡 NOT 陆海新通道", []),
+    ("重庆 -新加坡", [YUAN]),
+    ("重庆 NOT 新加坡", [YUAN]),
+    ("碳达峰 OR 陆海新通道", [ZHONGXIN, YUAN]),
+    ("人工智能+", [YUAN]),
+    ("+重庆 +新加坡", [ZHONGXIN]),
+    ("标题:重庆", [YUAN]),
+    ("title:中新", [ZHONGXIN]),
+    ("作者:杨骏", [ZHONGXIN]),
+    ("author:王天翊", [YUAN]),
+    ("标题:新加坡", []),
+    # substrings across jieba's word boundaries
+    ("高新区宣讲", [YUAN]),
+    ("重庆研究院", [ZHONGXIN]),
+    # absent strings
+    ("上海", []),
+    ("重庆 上海", []),
+    ('"重庆新加坡"', []),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), TABLE, ids=[row[0] for row in TABLE])
+def test_behaviour_table(seeded_index, query, expected):
+    outcome = search(query)
+    assert titles(outcome) == expected
+    assert outcome.count == len(expected)
+    assert not outcome.fallback
+
+
+def test_a_question_falls_back_to_partial_matches_ranked(seeded_index):
+    outcome = search("重庆和新加坡的航班每周有多少班")
+    assert outcome.fallback
+    assert titles(outcome)[0] == ZHONGXIN
+    assert "航班" in outcome.partial_words
+    assert "的" not in outcome.partial_words
+
+
+def test_an_unspaced_string_with_no_exact_match_falls_back_and_says_so(seeded_index):
+    outcome = search("重庆新加坡")
+    assert outcome.fallback
+    assert outcome.partial_words == ["重庆", "新加坡"]
+    assert titles(outcome) == [ZHONGXIN, YUAN]
+
+
+def test_a_title_match_weighs_more_than_a_body_match(seeded_index):
+    # Both articles print 重庆 in the body; only the 袁家军 title has it.
+    assert titles(search("重庆"))[0] == YUAN
+    # 中新 is in the other title.
+    assert titles(search("中新 重庆"))[0] == ZHONGXIN
+
+
+def test_snippets_mark_the_original_characters_and_link_to_the_paragraph(seeded_index):
+    outcome = search("陸海新通道")
+    (hit,) = outcome.hits
+    html, href = hit.snippets[0]
+    assert "<mark>陆海新通道</mark>" in html
+    assert href.startswith(hit.url + "#s")
+    assert "-p" in href
+
+
+def test_full_width_query_marks_half_width_text(seeded_index):
+    (hit,) = search("中国（重庆）").hits
+    assert any("<mark>中国(重庆)</mark>" in html for html, _href in hit.snippets)
+
+
+def test_page_break_words_are_highlighted_whole(seeded_index):
+    (hit,) = search("保税航材分拨").hits
+    assert any("<mark>保税航材分拨</mark>" in html for html, _href in hit.snippets)
+
+
+def test_excluded_terms_are_not_highlighted(seeded_index):
+    (hit,) = search("重庆 -新加坡").hits
+    assert all("<mark>新加坡</mark>" not in html for html, _href in hit.snippets)
+
+
+def test_facets_count_years_months_authors_and_publications(seeded_index):
+    facets = search("重庆").facets
+    assert facets["year"] == [("2025", 2)]
+    assert facets["month"] == [("2025-11", 2)]
+    assert sorted(facets["author"]) == [("李俊晓", 1), ("杨骏", 1), ("王天翊", 1)]
+    assert facets["publication"] == [("重庆日报", 2)]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"author": "杨骏"}, [ZHONGXIN]),
+        ({"publication": "重庆日报"}, [YUAN, ZHONGXIN]),
+        ({"year": "2025"}, [YUAN, ZHONGXIN]),
+        ({"month": "2025-10"}, []),
+        ({"from": "2025-11-11", "to": "2025-11-11"}, [YUAN, ZHONGXIN]),
+        ({"from": "2025-11-12"}, []),
+        ({"to": "2025-11-10"}, []),
+    ],
+)
+def test_filters(seeded_index, extra, expected):
+    assert titles(search("重庆", **extra)) == expected
+
+
+def test_sort_by_date(seed_articles, search_index):
+    from articles.models import Article
+    from search import sync
+
+    Article.objects.filter(title=ZHONGXIN).update(published_on="2025-11-12")
+    sync.rebuild()
+    assert titles(search("重庆", sort="newest")) == [ZHONGXIN, YUAN]
+    assert titles(search("重庆", sort="oldest")) == [YUAN, ZHONGXIN]
+
+
+def test_invalid_parameters_are_dropped_with_a_message(seeded_index):
+    form = searching.SearchForm({"q": "重庆", "from": "yesterday", "sort": "sideways", "page": "0"})
+    assert not form.is_valid()
+    assert set(form.errors) == {"from_", "sort", "page"}
+    assert titles(searching.run(form.params())) == [YUAN, ZHONGXIN]
+
+
+def test_the_query_explanation_shows_normalisation_and_words(seeded_index):
+    explanation = search("互聯互通 新质生产力").explanation
+    assert explanation[0]["normalized"] == "互联互通"
+    assert explanation[1]["normalized"] == ""
+    assert explanation[1]["words"] == ["新质生产力"]

@@ -1,0 +1,193 @@
+"""The search page, the JSON API, keyword in context, exports and OpenSearch."""
+
+import csv
+import io
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import YUAN, ZHONGXIN
+
+
+def get(client, path, **params):
+    return client.get(path, params)
+
+
+def test_the_search_page_lists_ranked_highlighted_hits(client, seeded_index):
+    response = get(client, "/search/", q="陆海新通道")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert ZHONGXIN in html
+    assert YUAN not in html
+    assert "<mark>陆海新通道</mark>" in html
+    assert 'href="/2025/11/11/' in html
+    assert "#s" in html  # snippets link to their paragraph
+
+
+def test_the_page_shows_count_time_and_how_the_query_was_understood(client, seeded_index):
+    outcome = get(client, "/search/", q="互聯互通").context["outcome"]
+    html = get(client, "/search/", q="互聯互通").content.decode()
+    assert outcome.count == 1
+    assert outcome.took_ms >= 0
+    assert "互联互通" in html  # the normalised form is shown
+    assert "<q>互聯互通</q> → <q>互联互通</q>" in html
+
+
+def test_facets_link_to_narrowed_searches(client, seeded_index):
+    response = get(client, "/search/", q="重庆")
+    links = response.context["facet_links"]
+    (yang,) = [link for value, _count, link, _active in links["author"] if value == "杨骏"]
+    narrowed = client.get("/search/" + yang)
+    assert [hit.title for hit in narrowed.context["outcome"].hits] == [ZHONGXIN]
+    assert narrowed.context["active_filters"]
+
+
+def test_the_empty_state_and_the_intro(client, seeded_index):
+    intro = get(client, "/search/")
+    assert intro.status_code == 200
+    assert "陆海新通道" in intro.content.decode()  # examples
+    empty = get(client, "/search/", q="上海")
+    assert empty.status_code == 200
+    assert empty.context["outcome"].count == 0
+
+
+def test_a_question_says_it_shows_partial_matches(client, seeded_index):
+    response = get(client, "/search/", q="重庆和新加坡的航班每周有多少班")
+    assert response.context["outcome"].fallback
+    assert response.context["outcome"].hits[0].title == ZHONGXIN
+
+
+def test_pagination_and_an_unknown_page(client, seeded_index):
+    assert get(client, "/search/", q="重庆", page="1").status_code == 200
+    assert get(client, "/search/", q="重庆", page="9").status_code == 404
+    assert get(client, "/search/", q="重庆", page="x").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"未闭合的引号',
+        "“二十届",
+        "OR",
+        "NOT",
+        "-",
+        "+",
+        ":",
+        "()",
+        "(((",
+        "标题:",
+        "a" * 5000,
+        "重庆" * 2500,
+        "\x00\x01\x1f",
+        "🚄🚄 重庆 😀",
+        "中国（重庆） OR ) ( NOT",
+    ],
+)
+def test_bad_input_gets_results_or_a_message_never_an_error(client, seeded_index, q):
+    response = get(client, "/search/", q=q)
+    assert response.status_code == 200
+    api = get(client, "/api/search/", q=q)
+    assert api.status_code == 200
+    json.loads(api.content)
+
+
+def test_invalid_utf8_in_the_address_is_no_error(client, seeded_index):
+    assert client.get("/search/?q=%ED%A0%80%FF%FE").status_code == 200
+    assert client.get("/api/search/?q=%ED%A0%80&from=%FF").status_code == 200
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    q=st.text(max_size=300),
+    sort=st.text(max_size=10),
+    start=st.text(max_size=12),
+    page=st.text(max_size=6),
+)
+def test_any_parameters_answer_without_a_server_error(client, seeded_index, q, sort, start, page):
+    response = client.get("/api/search/", {"q": q, "sort": sort, "from": start, "page": page})
+    assert response.status_code == 200
+
+
+def test_the_api_answers_in_rank_order_with_snippets_and_facets(client, seeded_index):
+    data = get(client, "/api/search/", q="重庆").json()
+    assert data["query"] == "重庆"
+    assert data["count"] == 2
+    assert [result["title"] for result in data["results"]] == [YUAN, ZHONGXIN]
+    first = data["results"][0]
+    assert set(first) >= {"title", "url", "published_on", "score", "snippets"}
+    assert first["url"].startswith("http://testserver/2025/11/11/")
+    assert first["published_on"] == "2025-11-11"
+    assert first["score"] >= data["results"][1]["score"]
+    assert "<mark>重庆</mark>" in first["snippets"][0]["html"]
+    assert "<mark>" not in first["snippets"][0]["text"]
+    assert {"year", "month", "author", "publication"} <= set(data["facets"])
+    assert {"value": "2025", "count": 2} in data["facets"]["year"]
+
+
+def test_the_api_reports_invalid_parameters(client, seeded_index):
+    data = get(client, "/api/search/", q="重庆", sort="sideways", **{"from": "2025-13-01"}).json()
+    assert set(data["errors"]) == {"sort", "from_"}
+    assert data["count"] == 2
+
+
+def test_keyword_in_context_lists_every_occurrence(client, seeded_index):
+    response = get(client, "/search/kwic/", q="新加坡")
+    lines = response.context["concordance"].lines
+    assert len(lines) > 10
+    assert all(line.match == "新加坡" for line in lines)
+    assert all(line.href.startswith("/2025/11/11/") for line in lines)
+    assert response.status_code == 200
+
+
+def test_keyword_in_context_exports_csv(client, seeded_index):
+    response = get(client, "/search/kwic/", q="陆海新通道", format="csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) > 2
+    assert all(row[3] == "陆海新通道" for row in rows[1:])
+
+
+def test_results_export_as_csv(client, seeded_index):
+    response = get(client, "/search/export.csv", q="重庆")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == [YUAN, ZHONGXIN]
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_opensearch_description(client, seeded_index):
+    response = client.get("/opensearch.xml")
+    assert response["Content-Type"] == "application/opensearchdescription+xml"
+    assert "http://testserver/search/?q={searchTerms}" in response.content.decode()
+
+
+def test_every_page_has_a_search_box_and_the_opensearch_link(client, seeded_index):
+    for path in ("/", "/archive/", "/search/?q=重庆"):
+        html = client.get(path).content.decode()
+        assert 'role="search"' in html
+        assert 'type="application/opensearchdescription+xml"' in html
+
+
+def test_the_article_page_lists_related_articles(client, seeded_index):
+    html = client.get(seeded_index[YUAN].get_absolute_url()).content.decode()
+    assert "related-title" in html
+    assert seeded_index[ZHONGXIN].get_absolute_url() in html
+
+
+def test_search_escapes_what_users_type(client, seeded_index):
+    html = get(client, "/search/", q="<script>alert(1)</script>").content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_the_search_page_makes_a_fixed_number_of_queries(
+    client, seeded_index, django_assert_max_num_queries
+):
+    # One query checks the change log; results come from the index, not the database.
+    with django_assert_max_num_queries(1):
+        client.get("/search/", {"q": "重庆"})
+    with django_assert_max_num_queries(1):
+        client.get("/api/search/", {"q": "重庆和新加坡的航班每周有多少班"})
