@@ -1,5 +1,6 @@
 """WSGI entry point for gunicorn."""
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -7,3 +8,12 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings.prod")
 
 application = get_wsgi_application()
+
+# With gunicorn's preload_app this runs once, in the master: jieba's
+# dictionary is loaded before the workers fork and shared by them, and
+# freezing the heap keeps the garbage collector from touching (and so
+# copying) those shared pages in every worker.
+from search.tokenize import warm_up  # noqa: E402
+
+warm_up()
+gc.freeze()

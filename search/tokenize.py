@@ -497,3 +497,9 @@ def _rjieba(additions: Iterable[tuple[str, int]]) -> rjieba.Jieba | None:
     for word, frequency in additions:
         fast.add_word(word, frequency, None)
     return fast
+
+
+def warm_up() -> None:
+    """Load the dictionaries now rather than on the first request (gunicorn preloads this)."""
+    _segmenter()
+    _opencc()

@@ -1,0 +1,123 @@
+"""Real Chromium (Debian's, driven by Playwright) against a live server: what readers and editors do."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, YUAN, ZHONGXIN
+
+CHROMIUM = Path("/usr/bin/chromium")
+OUTPUT = REPO / "test-output"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+
+# Playwright's sync API runs an event loop in this thread; Django would refuse
+# database access from it, although the calls here are ordinary and sequential.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    OUTPUT.mkdir(exist_ok=True)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_read_an_article_and_jump_to_a_section(page, live_server, seeded_index):
+    page.goto(live_server.url + "/")
+    assert page.locator("h1").count() == 1
+    page.get_by_role("link", name=ZHONGXIN).first.click()
+    page.wait_for_url("**/2025/11/11/**")
+    assert page.locator("h1").inner_text() == ZHONGXIN
+    toc = page.get_by_role("navigation", name="目录").or_(page.locator("nav.toc"))
+    toc.get_by_role("link", name="航线加密至每周24班 渝新往来人次10年增长5倍").click()
+    assert page.url.endswith("#s3")
+    assert page.locator("#s3 h2").is_visible()
+    page.screenshot(path=str(OUTPUT / "article-section.png"), full_page=True)
+
+
+def test_a_key_figure_leads_to_its_sentence(page, live_server, seeded_index):
+    page.goto(live_server.url + seeded_index[ZHONGXIN].get_absolute_url())
+    page.locator(".key-figures a", has_text="260亿美元").click()
+    target = page.locator(":target")
+    assert "260亿美元" in target.inner_text()
+
+
+def test_search_and_open_a_result(page, live_server, seeded_index):
+    page.goto(live_server.url + "/")
+    page.locator("#site-search").fill("陸海新通道")
+    page.locator("#site-search").press("Enter")
+    page.wait_for_url("**/search/**")
+    assert page.locator("mark", has_text="陆海新通道").first.is_visible()
+    page.screenshot(path=str(OUTPUT / "search.png"), full_page=True)
+    page.locator(".hit__snippet a").first.click()
+    page.wait_for_url("**/2025/11/11/**#s*-p*")
+    assert page.locator("h1").inner_text() == ZHONGXIN
+
+
+def test_phone_layout_has_no_horizontal_scroll(browser, live_server, seeded_index):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    for path in ("/", seeded_index[YUAN].get_absolute_url(), "/search/?q=重庆", "/2025/11/"):
+        page.goto(live_server.url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, path
+    page.goto(live_server.url + seeded_index[ZHONGXIN].get_absolute_url())
+    page.screenshot(path=str(OUTPUT / "article-phone.png"), full_page=False)
+    context.close()
+
+
+def test_keyboard_focus_is_visible(page, live_server, seeded_index):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert "skip-link" in focused
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
+def test_an_editor_adds_an_article_in_the_admin(page, live_server, seeded_index):
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("chief", "chief@example.com", "a-long-test-password")
+    page.goto(live_server.url + "/admin/")
+    page.fill("#id_username", "chief")
+    page.fill("#id_password", "a-long-test-password")
+    page.locator("input[type=submit]").click()
+    page.goto(live_server.url + "/admin/articles/article/add/")
+    page.fill("#id_title", "浏览器里新增的稿件")
+    page.select_option("#id_publication", label="重庆日报")
+    page.fill("#id_published_on", "2025-11-12")
+    page.select_option("#id_status", "published")
+    page.fill("#id_sections-0-body", "编辑在浏览器中写下这段文字,提到了蓝鲸。")
+    page.locator("input[name=_save]").click()
+    page.wait_for_url("**/admin/articles/article/")
+    page.goto(live_server.url + "/search/?q=蓝鲸")
+    assert page.get_by_role("link", name="浏览器里新增的稿件").is_visible()
+    page.screenshot(path=str(OUTPUT / "admin-then-search.png"), full_page=True)
+
+
+def teardown_module():
+    # Keep screenshots out of the way of the next run's comparison.
+    shutil.rmtree(OUTPUT / "tmp", ignore_errors=True)
