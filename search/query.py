@@ -122,15 +122,15 @@ class ParsedQuery:
         """Terms not under a Not, in order, without duplicates (what to highlight)."""
         return list(dict.fromkeys(_positive_terms(self.tree)))
 
-    def is_simple(self) -> bool:
-        """True for plain words only (one, or several ANDed), as in a natural-language question.
+    def is_question(self) -> bool:
+        """True for one unquoted string over all fields, as a natural-language question is.
 
-        The search layer may then fall back to partial matching.
+        The search layer may then fall back to partial matching. Space-separated
+        terms are an explicit AND and a quoted string an explicit phrase: those
+        never fall back.
         """
-        words = self.tree.children if isinstance(self.tree, And) else (self.tree,)
-        return all(
-            isinstance(word, Term) and not word.quoted and word.field is None for word in words
-        )
+        tree = self.tree
+        return isinstance(tree, Term) and not tree.quoted and tree.field is None
 
     def __str__(self) -> str:
         return "" if self.tree is None else to_text(self.tree)

@@ -6,9 +6,10 @@ from articles.models import Article
 
 
 class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
-    # One line per paragraph: title, deck, byline, then each section's heading
-    # and paragraphs, then the source line. `anchors` holds the paragraph anchor of each line ("" for
-    # lines that are not paragraphs), so a snippet can link to its paragraph.
+    # One line per paragraph: title, deck, byline, each section's heading and
+    # paragraphs, then the source line. `anchors` holds the paragraph anchor of
+    # each line ("" for lines that are not paragraphs), so that a snippet can
+    # link to its paragraph.
     text = indexes.CharField(document=True)
     title = indexes.CharField(model_attr="title", boost=3.0)
     author = indexes.MultiValueField(faceted=True)

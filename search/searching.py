@@ -164,7 +164,7 @@ def run(params, page_size=PAGE_SIZE, facets=True):
     start = (outcome.page - 1) * page_size
     results = sqs[start : start + page_size]
     count = sqs.count()
-    if count == 0 and _is_question(parsed.tree):
+    if count == 0 and parsed.is_question():
         words = partial_words(params["q"])
         if words:
             sqs = base_queryset(params).filter(
@@ -208,15 +208,6 @@ def explain(parsed):
             }
         )
     return lines
-
-
-def _is_question(tree):
-    """One unquoted string over all fields: what a natural-language question looks like.
-
-    Space-separated terms are an explicit AND and quoted strings an explicit
-    phrase; those never fall back to partial matches.
-    """
-    return isinstance(tree, Term) and not tree.quoted and tree.field is None
 
 
 def _has_filters(params):
