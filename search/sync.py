@@ -15,6 +15,7 @@ records, as its checkpoint, the id of the last change-log row it reflects.
 """
 
 import logging
+import time
 
 from django.db import transaction
 from haystack import connections
@@ -34,7 +35,10 @@ log = logging.getLogger(__name__)
 # larger backlog (a bulk import without a rebuild) is left to update_index.
 REQUEST_BATCH = 200
 COMMIT_BATCH = 1000
-REQUEST_LOCK_TIMEOUT = 0.5
+REQUEST_LOCK_TIMEOUT = 0.2
+# After finding the writer busy, searches skip catching up for this many seconds.
+BUSY_BACKOFF = 2.0
+_writer_busy_until = 0.0
 
 
 def backend():
@@ -55,11 +59,14 @@ def ensure_fresh():
     if latest <= (index.checkpoint or 0):
         refresh_dictionary()
         return True
+    if time.monotonic() < _writer_busy_until:
+        return False  # someone else is writing (a rebuild?): do not make every search wait
     return catch_up(REQUEST_BATCH, lock_timeout=REQUEST_LOCK_TIMEOUT) >= latest
 
 
 def catch_up(limit=COMMIT_BATCH, lock_timeout=None):
     """Apply up to ``limit`` pending changes; return the checkpoint reached."""
+    global _writer_busy_until
     index = backend()
     try:
         with index.writer(timeout=lock_timeout) as writer:
@@ -73,6 +80,7 @@ def catch_up(limit=COMMIT_BATCH, lock_timeout=None):
             writer.set_checkpoint(rows[-1][0])
         return rows[-1][0]
     except IndexLocked:
+        _writer_busy_until = time.monotonic() + BUSY_BACKOFF
         log.info("The index is being written by another process; leaving the changes to it.")
         index.reload()
         return index.checkpoint or 0

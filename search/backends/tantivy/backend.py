@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_FILE = "haystack-schema.json"
 MLT_TERMS = 25
+HIGHLIGHT_OPTIONS = ("fragment_chars", "max_snippets")
 
 
 class IndexLocked(SearchBackendError):
@@ -235,6 +236,7 @@ class TantivySearchBackend(BaseSearchBackend):
         highlighter = None
         if highlight:
             options = highlight if isinstance(highlight, dict) else {}
+            options = {key: options[key] for key in HIGHLIGHT_OPTIONS if key in options}
             highlighter = Highlighter(self.analyzer, compiled.highlight_terms, **options)
         results = [
             self._result(searcher, score, address, result_class, highlighter, bool(order))
