@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import jieba
@@ -94,8 +94,8 @@ class Normalized:
     offsets: list[int]
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
+    # A tuple, not a dataclass: an article has thousands, and a tuple is the cheapest to build.
     text: str  # normalised word, the indexed term
     position: int  # index of the accurate-mode word; a sub-word shares its parent's position
     start: int  # original[start:end] is the printed form of the word
@@ -117,13 +117,18 @@ def normalize(text: str) -> str:
 
 def normalize_with_offsets(text: str) -> Normalized:
     """normalize(text), with the original index of every normalised character."""
+    normal, offsets = _normalize_mapped(text)
+    return Normalized(normal, offsets if offsets is not None else list(range(len(text) + 1)))
+
+
+def _normalize_mapped(text: str) -> tuple[str, list[int] | None]:
+    """normalize(text) and its offsets, or None for offsets when every character kept its place."""
     stripped, control_map = _strip_controls(text)
     nfkc, nfkc_map = _nfkc(stripped)
     folded, fold_map = _casefold(nfkc)
     simplified, t2s_pieces = _t2s(folded)
     t2s_map = None if t2s_pieces is None else _piece_offsets(t2s_pieces)
-    offsets = _compose(control_map, nfkc_map, fold_map, t2s_map)
-    return Normalized(simplified, offsets if offsets is not None else list(range(len(text) + 1)))
+    return simplified, _compose(control_map, nfkc_map, fold_map, t2s_map)
 
 
 # Each step returns its result and a map from result index to input index (len(result) + 1 entries),
@@ -250,20 +255,24 @@ def words(text: str, *, fast: bool = False) -> list[Word]:
     dropped and do not take a position. fast=True segments with rjieba when fast_available(), with
     the same result.
     """
-    normalized = normalize_with_offsets(text)
-    offsets = normalized.offsets
+    normal, offsets = _normalize_mapped(text)
     segmenter = _segmenter()
+    spans = segmenter.subword_spans
     result: list[Word] = []
+    append = result.append
     position = start = 0
-    for token in segmenter.cut(normalized.text, fast=fast):
+    for token in segmenter.cut(normal, fast=fast):
         end = start + len(token)
         if _is_word(token):
-            result.append(Word(token, position, offsets[start], _original_end(offsets, end)))
-            if len(token) > 2:
-                result.extend(
-                    Word(normalized.text[a:b], position, offsets[a], _original_end(offsets, b))
-                    for a, b in segmenter.subword_spans(token, start)
-                )
+            subwords = spans(token, start) if len(token) > 2 else ()
+            if offsets is None:  # the common case: normalising moved no character
+                append(Word(token, position, start, end))
+                for a, b in subwords:
+                    append(Word(normal[a:b], position, a, b))
+            else:
+                append(Word(token, position, offsets[start], _original_end(offsets, end)))
+                for a, b in subwords:
+                    append(Word(normal[a:b], position, offsets[a], _original_end(offsets, b)))
             position += 1
         start = end
     return result
