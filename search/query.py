@@ -107,7 +107,10 @@ _MESSAGES = {
     "truncated": _("Queries are limited to %(max_chars)d characters; the rest was ignored."),
     "too_many_terms": _("Queries are limited to %(max_terms)d terms; the rest were ignored."),
     "control_chars": _("Invisible control characters were removed from the query."),
-    "only_negative": _("The query only says which words to exclude."),
+    "only_negative": _(
+        "The query only names words to exclude: every article without them is shown. "
+        "Add a word to search for."
+    ),
     "empty": _("The query contains nothing to search for."),
 }
 

@@ -1,0 +1,112 @@
+"""Project-wide rules: settings, the translation catalog, where outside libraries may be used."""
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+from tests.conftest import REPO
+
+CATALOG = REPO / "locale" / "zh_Hans" / "LC_MESSAGES"
+SEARCH_ONLY = {"haystack", "tantivy", "jieba", "rjieba", "opencc"}
+
+
+def test_every_message_is_translated():
+    catalog = polib.pofile(CATALOG / "django.po")
+    assert catalog.percent_translated() == 100
+    assert not catalog.fuzzy_entries()
+
+
+def test_the_compiled_catalog_matches_the_source():
+    source = {
+        entry.msgid: entry for entry in polib.pofile(CATALOG / "django.po") if not entry.obsolete
+    }
+    compiled = {entry.msgid: entry for entry in polib.mofile(CATALOG / "django.mo")}
+    assert set(compiled) - {""} == set(source) - {""}
+    for msgid, entry in source.items():
+        if msgid:
+            assert (compiled[msgid].msgstr, compiled[msgid].msgstr_plural) == (
+                entry.msgstr,
+                entry.msgstr_plural,
+            ), "run `make messages` to compile the catalog"
+
+
+def test_the_interface_speaks_chinese(client, db):
+    html = client.get("/search/").content.decode()
+    assert "检索" in html
+    assert 'lang="zh-Hans"' in html
+
+
+def _imported_modules(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module.split(".")[0]
+
+
+@pytest.mark.parametrize("package", ["articles", "newsarchive"])
+def test_only_the_search_app_imports_search_engines_and_tokenisers(package):
+    offenders = [
+        f"{path.relative_to(REPO)} imports {module}"
+        for path in (REPO / package).rglob("*.py")
+        for module in _imported_modules(path)
+        if module in SEARCH_ONLY
+    ]
+    assert offenders == []
+
+
+def _check(settings_module, **env):
+    """`manage.py check` under ``settings_module``; SECRET_KEY and DATABASE_URL only if given."""
+    base = {
+        key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "DATABASE_URL")
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=REPO,
+        env={**base, "DJANGO_SETTINGS_MODULE": settings_module, **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret():
+    result = _check("newsarchive.settings.prod")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_starts_with_a_secret_from_the_environment():
+    result = _check("newsarchive.settings.prod", SECRET_KEY="x" * 64)
+    assert result.returncode == 0, result.stderr
+
+
+def test_development_needs_no_environment(tmp_path):
+    result = _check("newsarchive.settings.dev", NEWSARCHIVE_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_seed_copy_is_the_seed():
+    shared = REPO.parent / "shared" / "seed" / "000_3fa01ea9ce329daf.txt"
+    if not shared.exists():
+        pytest.skip("the shared seed is not next to this checkout")
+    assert (REPO / "fixtures" / "source" / shared.name).read_bytes() == shared.read_bytes()
+
+
+def test_health_check_answers_for_any_host(client):
+    response = client.get("/healthz", HTTP_HOST="unknown.example")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+def test_secrets_are_not_committed():
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True).stdout
+    assert "secret_key" not in tracked
+    assert ".sqlite3" not in tracked
+    assert not Path(REPO / "var").exists() or "var/" not in tracked
