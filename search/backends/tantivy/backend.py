@@ -35,12 +35,13 @@ from haystack import connections
 from haystack.backends import BaseSearchBackend, log_query
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SearchBackendError, SkipDocument
+from haystack.inputs import AutoQuery
 from haystack.models import SearchResult
 from haystack.utils import get_identifier, get_model_ct
 
 from .analysis import SimpleAnalyzer
 from .highlight import Highlighter
-from .query import MATCH_ALL, Compiler
+from .query import MATCH_ALL, Compiler, Leaf
 from .schema import (
     CHECKPOINT_FIELD,
     DATE,
@@ -200,10 +201,7 @@ class TantivySearchBackend(BaseSearchBackend):
     def _compile(self, query, options):
         self.index  # noqa: B018  (sets up the compiler)
         if isinstance(query, str):
-            from haystack.inputs import AutoQuery
-
-            from .query import Leaf
-
+            # raw_search() and plain strings: read as haystack's auto_query.
             query = Leaf("content", "content", AutoQuery(query)) if query.strip() else MATCH_ALL
         return self.compiler.compile(
             query, options.get("models"), options.get("narrow_queries") or ()
@@ -504,6 +502,4 @@ def _nanos(moment):
 
 
 def _facet_leaf(name, value):
-    from .query import Leaf
-
     return Leaf(name, "exact", value)
