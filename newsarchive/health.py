@@ -11,5 +11,7 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path == HEALTH_PATH:
-            return HttpResponse("ok", content_type="text/plain", headers={"Cache-Control": "no-store"})
+            return HttpResponse(
+                "ok", content_type="text/plain", headers={"Cache-Control": "no-store"}
+            )
         return self.get_response(request)

@@ -17,7 +17,8 @@ records, as its checkpoint, the id of the last change-log row it reflects.
 import logging
 import time
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db import connections as db_connections
 from haystack import connections
 from haystack.utils import get_model_ct
 
@@ -126,6 +127,18 @@ def rebuild(batch_size=500, progress=None):
 
 
 _loaded_words = None
+
+
+def warm_up():
+    """Load jieba and the editors' dictionary words before gunicorn forks its workers."""
+    tokenize.warm_up()
+    try:
+        refresh_dictionary()
+    except DatabaseError:
+        log.warning("The dictionary words could not be read (is the database migrated?).")
+    finally:
+        # Connections must not be shared with the forked workers.
+        db_connections.close_all()
 
 
 def refresh_dictionary():
