@@ -1,4 +1,4 @@
-"""Real Chromium (Debian's, driven by Playwright) against a live server: what readers and editors do."""
+"""Debian's Chromium, driven by Playwright, against a live server: what readers and editors do."""
 
 import os
 import shutil
