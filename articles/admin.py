@@ -55,6 +55,10 @@ class BylineInline(admin.TabularInline):
     ordering = ["position", "id"]
 
 
+# A figure an editor adds comes after the extracted ones of its paragraph.
+EDITOR_INDEX = 99
+
+
 class FigureFormSet(forms.BaseInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -64,11 +68,15 @@ class FigureFormSet(forms.BaseInlineFormSet):
     def save_existing(self, form, obj, commit=True):
         # Any change an editor makes is a correction that re-extraction keeps.
         obj.is_edited = True
+        if {"section", "paragraph"} & set(form.changed_data):
+            obj.position = services.figure_position(obj.section, obj.paragraph, EDITOR_INDEX)
         return super().save_existing(form, obj, commit)
 
     def save_new(self, form, commit=True):
-        form.instance.is_edited = True
-        form.instance.key = f"editor|{uuid.uuid4().hex}"
+        figure = form.instance
+        figure.is_edited = True
+        figure.key = f"editor|{uuid.uuid4().hex}"
+        figure.position = services.figure_position(figure.section, figure.paragraph, EDITOR_INDEX)
         return super().save_new(form, commit)
 
     def delete_existing(self, obj, commit=True):
@@ -131,7 +139,13 @@ class ArticleAdminForm(forms.ModelForm):
             if self.instance.pk:
                 clash = clash.exclude(pk=self.instance.pk)
             if clash.exists():
-                self.add_error("slug", _("Another article of the same day already uses this slug."))
+                self.add_error(
+                    "slug",
+                    ValidationError(
+                        _("Another article of the same day already uses this slug."),
+                        code="slug_taken",
+                    ),
+                )
         return cleaned
 
 
@@ -168,13 +182,25 @@ class ArticleAdmin(VersionAdmin):
             _("Preview draft"),
         )
 
+    def get_inlines(self, request, obj):
+        # A figure points into a saved section, and the add form has none yet:
+        # figures printed in the text are extracted when the article is saved,
+        # and editors add or correct figures on the change form.
+        if obj is None:
+            return [BylineInline, SectionInline]
+        return self.inlines
+
     def view_on_site(self, article):
         if article.is_published:
             return article.get_absolute_url()
         return reverse("articles:preview", args=[article.pk])
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+        # Figures before sections: a section deleted in this save then takes its
+        # figures with it, instead of the figure forms saving rows it just deleted.
+        figures_first = sorted(formsets, key=lambda formset: formset.model is not Figure)
+        super().save_related(request, form, figures_first, change)
+        # Sections may have changed: extract again, keeping every correction.
         services.refresh_figures(form.instance)
 
 
@@ -183,6 +209,9 @@ class AuthorAdmin(VersionAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name", "slug"]
     readonly_fields = ["slug"]
+    # Explicit: Meta.ordering is dropped from the GROUP BY of the count below,
+    # and the byline's author autocomplete pages through this queryset.
+    ordering = ["name"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_count=Count("bylines"))

@@ -22,6 +22,7 @@ updates the articles in place and never duplicates them.
 
 import datetime
 import re
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from . import changes, services
 from .bylines import Credit, parse_byline, parse_dateline
-from .models import Article, Author, Byline, Publication, Section
+from .models import Article, Author, Byline, Publication, Section, validate_publication_date
 from .slugs import pinyin_slug, unique_slug
 from .text import ends_sentence, join_paragraphs
 
@@ -38,18 +39,23 @@ MAX_LINE_CHARS = 10_000
 MAX_FILE_BYTES = 50_000_000
 DEFAULT_PUBLICATION = "重庆日报"
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_HEADING = re.compile(r"^(#{1,6})(?:\s+(.*))?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SOURCE = re.compile(r"\s*(据《[^《》\n]{1,40}》(?:报道)?)\s*$")
 
 
 class MalformedSource(ValueError):
-    """The input is not in the archive's text format; nothing was saved."""
+    """The input is not in the archive's text format; nothing was saved.
 
-    def __init__(self, message, line=None, path=None):
+    ``code`` names the problem for programs (``"empty"``, ``"no_text"``…);
+    ``message`` explains it to a person, in their language.
+    """
+
+    def __init__(self, message, line=None, path=None, code=None):
         self.message = message
         self.line = line
         self.path = path
+        self.code = code
         super().__init__(str(self))
 
     def __str__(self):
@@ -104,11 +110,14 @@ def read_source(path):
                 _("The file is %(size)d bytes; the limit is %(limit)d.")
                 % {"size": size, "limit": MAX_FILE_BYTES},
                 path=path,
+                code="too_large",
             )
         data = path.read_bytes()
     except OSError as error:
         raise MalformedSource(
-            _("The file cannot be read: %(error)s") % {"error": error.strerror}, path=path
+            _("The file cannot be read: %(error)s") % {"error": error.strerror},
+            path=path,
+            code="unreadable",
         ) from error
     try:
         return decode(data)
@@ -121,7 +130,9 @@ def decode(data):
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise MalformedSource(
-            _("This looks like a binary file, not text (it contains NUL bytes)."), line=line
+            _("This looks like a binary file, not text (it contains NUL bytes)."),
+            line=line,
+            code="binary",
         )
     try:
         text = data.decode("utf-8-sig")
@@ -130,6 +141,7 @@ def decode(data):
         raise MalformedSource(
             _("The text is not valid UTF-8 (byte %(offset)d).") % {"offset": error.start},
             line=line,
+            code="encoding",
         ) from error
     return text
 
@@ -141,7 +153,7 @@ def parse(text):
     """Parse the text format into articles, or raise MalformedSource."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise MalformedSource(_("The file is empty."))
+        raise MalformedSource(_("The file is empty."), line=1, code="empty")
     articles = []
     article = None
     for number, line in enumerate(text.split("\n"), start=1):
@@ -150,6 +162,7 @@ def parse(text):
                 _("The line is %(length)d characters long; the limit is %(limit)d.")
                 % {"length": len(line), "limit": MAX_LINE_CHARS},
                 line=number,
+                code="line_too_long",
             )
         _check_characters(line, number)
         line = line.strip()
@@ -157,9 +170,9 @@ def parse(text):
             continue
         heading = _HEADING.match(line)
         if heading:
-            level, content = len(heading[1]), heading[2].strip()
+            level, content = len(heading[1]), (heading[2] or "").strip()
             if not content:
-                raise MalformedSource(_("The heading is empty."), line=number)
+                raise MalformedSource(_("The heading is empty."), line=number, code="empty_heading")
             article = _read_heading(level, content, number, article, articles)
         else:
             _read_text(line, number, article)
@@ -174,6 +187,7 @@ def _check_characters(line, number):
         raise MalformedSource(
             _("The line contains the control character U+%(code)04X.") % {"code": ord(control[0])},
             line=number,
+            code="control_character",
         )
 
 
@@ -187,14 +201,19 @@ def _read_heading(level, content, number, article, articles):
         raise MalformedSource(
             _("A heading comes before any article title (a line starting with “# ”)."),
             line=number,
+            code="heading_before_title",
         )
     if level in (2, 3) and not article.has_body and not article.sections:
         if article.deck:
             raise MalformedSource(
-                _("The article already has a deck; a second one is not allowed."), line=number
+                _("The article already has a deck; a second one is not allowed."),
+                line=number,
+                code="second_deck",
             )
         if article.byline:
-            raise MalformedSource(_("The deck must come before the byline."), line=number)
+            raise MalformedSource(
+                _("The deck must come before the byline."), line=number, code="deck_after_byline"
+            )
         article.deck = content
         return article
     if level in (3, 4):
@@ -204,13 +223,16 @@ def _read_heading(level, content, number, article, articles):
         _("Headings of level %(level)d are not part of the format; use “#### ” for a section.")
         % {"level": level},
         line=number,
+        code="heading_level",
     )
 
 
 def _read_text(line, number, article):
     if article is None:
         raise MalformedSource(
-            _("Text comes before any article title (a line starting with “# ”)."), line=number
+            _("Text comes before any article title (a line starting with “# ”)."),
+            line=number,
+            code="text_before_title",
         )
     if not article.sections and not article.byline:
         credits = parse_byline(line)
@@ -230,7 +252,9 @@ def _finish(article):
     article.sections = [section for section in article.sections if section.paragraphs]
     if not article.sections:
         raise MalformedSource(
-            _("The article “%(title)s” has no text.") % {"title": article.title}, line=article.line
+            _("The article “%(title)s” has no text.") % {"title": article.title},
+            line=article.line,
+            code="no_text",
         )
     if not article.byline:
         dateline = parse_dateline(article.sections[0].paragraphs[0])
@@ -276,38 +300,45 @@ class Importer:
     def __init__(self, published_on, publication=DEFAULT_PUBLICATION, status=None):
         if not isinstance(published_on, datetime.date):
             raise TypeError("published_on must be a date")
+        validate_publication_date(published_on)
         self.published_on = published_on
         self.status = status or Article.Status.PUBLISHED
         self.publication_name = publication
         self._publication = None
         self._authors = {}
 
-    def import_file(self, path, published_on=None):
+    def import_file(self, path):
         try:
             articles = parse(read_source(path))
         except MalformedSource as error:
             error.path = path
             raise
-        return self.save(articles, published_on)
+        return self.save(articles)
 
-    def import_text(self, text, published_on=None):
-        return self.save(parse(text), published_on)
+    def import_text(self, text):
+        return self.save(parse(text))
 
     @transaction.atomic
-    def save(self, parsed_articles, published_on=None):
-        published_on = published_on or self.published_on
+    def save(self, parsed_articles):
+        try:
+            return self._save(parsed_articles)
+        except BaseException:
+            # Everything this call wrote rolls back, so the lookups must not
+            # keep a publication or an author created in it.
+            self._publication, self._authors = None, {}
+            raise
+
+    def _save(self, parsed_articles):
         report = ImportReport()
-        existing = self._existing(parsed_articles, published_on)
-        new = [parsed for parsed in parsed_articles if parsed.title not in existing]
-        for parsed in parsed_articles:
-            article = existing.get(parsed.title)
+        new = []
+        for parsed, article in self._match_saved(parsed_articles):
             if article is None:
-                continue
-            if self._update(article, parsed):
+                new.append(parsed)
+            elif self._update(article, parsed):
                 report.updated.append(article)
             else:
                 report.unchanged.append(article)
-        report.created = self._create(new, published_on)
+        report.created = self._create(new)
         touched = report.created + report.updated
         changes.record((article.pk for article in touched), reason="import")
         for article in touched:
@@ -329,12 +360,27 @@ class Importer:
             )
         return self._publication
 
-    def _existing(self, parsed_articles, published_on):
+    def _match_saved(self, parsed_articles):
+        """Pair each parsed article with the saved article it updates, or with None.
+
+        An article is known by its title, day and publication. A title printed
+        twice on one day (two briefs both headed 简讯) names two articles: the
+        n-th article with that title in the file is the n-th one saved.
+        """
         titles = {parsed.title for parsed in parsed_articles}
-        articles = Article.objects.filter(
-            publication=self.publication, published_on=published_on, title__in=titles
-        ).prefetch_related("sections", "bylines__author")
-        return {article.title: article for article in articles}
+        saved = defaultdict(deque)
+        for article in (
+            Article.objects.filter(
+                publication=self.publication, published_on=self.published_on, title__in=titles
+            )
+            .order_by("pk")
+            .prefetch_related("sections", "bylines__author")
+        ):
+            saved[article.title].append(article)
+        return [
+            (parsed, saved[parsed.title].popleft() if saved[parsed.title] else None)
+            for parsed in parsed_articles
+        ]
 
     def _authors_for(self, credits):
         missing = {credit.name for credit in credits} - self._authors.keys()
@@ -347,11 +393,11 @@ class Importer:
 
     # -- writing
 
-    def _create(self, new, published_on):
+    def _create(self, new):
         if not new:
             return []
         taken = set(
-            Article.objects.filter(published_on=published_on).values_list("slug", flat=True)
+            Article.objects.filter(published_on=self.published_on).values_list("slug", flat=True)
         )
         articles = []
         for parsed in new:
@@ -363,7 +409,7 @@ class Importer:
                     title=parsed.title,
                     deck=parsed.deck,
                     slug=slug,
-                    published_on=published_on,
+                    published_on=self.published_on,
                     byline=parsed.byline,
                     source=parsed.source,
                     status=self.status,
@@ -440,7 +486,7 @@ def _update_sections(article, parsed):
     added = wanted[len(current) :]
     taken = {section.anchor for section in current[: len(wanted)]}
     for section in added:
-        section.anchor = Section.next_anchor(None, taken)
+        section.anchor = Section.next_anchor(article.pk, taken)
         taken.add(section.anchor)
     Section.objects.bulk_create(added)
     if changed or extra or added:

@@ -1,11 +1,12 @@
 """The archive's domain: publications, authors, articles, their sections and figures."""
 
 import datetime
+from calendar import monthrange
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Prefetch
-from django.db.models.functions import TruncDay, TruncMonth
+from django.db.models import Count, F, Prefetch
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,26 @@ from .slugs import pinyin_slug, unique_slug
 from .text import split_paragraphs
 
 EARLIEST_DATE = datetime.date(1900, 1, 1)
+
+
+def validate_publication_date(date):
+    """Refuse dates no paper in the archive can have: before 1900, or after tomorrow.
+
+    Tomorrow is allowed because the next morning's paper is often entered the
+    evening before. The admin (through clean()) and the importer share this rule.
+    """
+    latest = timezone.localdate() + datetime.timedelta(days=1)
+    if not EARLIEST_DATE <= date <= latest:
+        raise ValidationError(
+            _("The date must lie between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()},
+            code="date_out_of_range",
+        )
+
+
+def month_bounds(year, month):
+    """The first and the last day of a month."""
+    return datetime.date(year, month, 1), datetime.date(year, month, monthrange(year, month)[1])
 
 
 class Publication(models.Model):
@@ -60,7 +81,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(published_on=date)
 
     def in_month(self, year, month):
-        return self.filter(published_on__year=year, published_on__month=month)
+        # A date range, not __month: EXTRACT(month) cannot use the index on published_on.
+        return self.filter(published_on__range=month_bounds(year, month))
 
     def for_listing(self):
         """What a list of articles shows: publication and ordered byline."""
@@ -87,12 +109,8 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def day_counts(self):
-        return (
-            self.annotate(day=TruncDay("published_on"))
-            .values("day")
-            .annotate(count=Count("id"))
-            .order_by("day")
-        )
+        """(day, count) pairs, oldest first, counted in the database."""
+        return self.values(day=F("published_on")).annotate(count=Count("id")).order_by("day")
 
 
 class Article(models.Model):
@@ -160,19 +178,18 @@ class Article(models.Model):
             },
         )
 
-    def clean(self):
+    def clean_fields(self, exclude=None):
+        # Stripped first, so that a title of spaces fails the field's own
+        # "blank" rule, once, in the admin and anywhere else.
         self.title = self.title.strip()
-        if not self.title:
-            raise ValidationError({"title": _("An article needs a title.")})
+        super().clean_fields(exclude)
+
+    def clean(self):
         if self.published_on:
-            latest = timezone.localdate() + datetime.timedelta(days=1)
-            if not EARLIEST_DATE <= self.published_on <= latest:
-                raise ValidationError(
-                    {
-                        "published_on": _("The date must lie between %(earliest)s and %(latest)s.")
-                        % {"earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()}
-                    }
-                )
+            try:
+                validate_publication_date(self.published_on)
+            except ValidationError as error:
+                raise ValidationError({"published_on": error}) from error
 
     @property
     def is_published(self):
@@ -236,7 +253,7 @@ class Section(models.Model):
         ]
 
     def __str__(self):
-        return self.heading or _("Lead")
+        return self.heading or str(_("Lead"))
 
     def save(self, *args, **kwargs):
         if not self.anchor:

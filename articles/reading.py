@@ -1,8 +1,9 @@
 """The article as a reader sees it: sections, numbered paragraphs and linked figures.
 
 Each key figure links to its sentence: the sentence is wrapped in an element
-with its own id inside the paragraph. When an editor has changed the text so
-that the sentence is gone, the figure links to its paragraph instead.
+with its own id inside the paragraph (figures printed in one sentence share
+it). When an editor has changed the text so that the sentence is gone, the
+figure links to its paragraph instead, and to its section if that is gone too.
 """
 
 from dataclasses import dataclass, field
@@ -39,18 +40,23 @@ def read(article):
     by_paragraph = {}
     for figure in article.figures.all():
         by_paragraph.setdefault((figure.section_id, figure.paragraph), []).append(figure)
-    sections, figures = [], []
+    sections, figures, anchors = [], [], {}
     for section in article.sections.all():
+        anchors[section.pk] = section.anchor
         view = SectionView(anchor=section.anchor, heading=section.heading)
         for number, text in enumerate(section.paragraphs, start=1):
             anchor = section.paragraph_anchor(number)
-            parts, links = _mark_sentences(text, by_paragraph.get((section.pk, number), []))
+            placed = by_paragraph.pop((section.pk, number), [])
+            parts, links = _mark_sentences(text, placed)
             view.paragraphs.append(Paragraph(anchor=anchor, number=number, parts=parts))
             figures.extend(
-                FigureView(figure, "#" + links.get(figure.pk, anchor))
-                for figure in by_paragraph.get((section.pk, number), [])
+                FigureView(figure, "#" + links.get(figure.pk, anchor)) for figure in placed
             )
         sections.append(view)
+    # Left over: corrected figures (kept by re-extraction) whose paragraph an
+    # editor has since removed. They still belong to their section.
+    for (section_pk, _number), orphans in by_paragraph.items():
+        figures.extend(FigureView(figure, "#" + anchors[section_pk]) for figure in orphans)
     figures.sort(key=lambda view: (view.figure.position, view.figure.pk))
     return sections, figures
 

@@ -17,7 +17,7 @@ def figures_for(section):
                 article_id=section.article_id,
                 section=section,
                 paragraph=paragraph_number,
-                position=(section.position * 1000 + paragraph_number) * 100 + index,
+                position=figure_position(section, paragraph_number, index),
                 text=found.text[:80],
                 value=found.value,
                 value_from=found.value_from,
@@ -27,6 +27,11 @@ def figures_for(section):
                 sentence=found.sentence,
                 key=_key(section, found, occurrence),
             )
+
+
+def figure_position(section, paragraph, index):
+    """A figure's place in reading order: by section, paragraph, then order in the paragraph."""
+    return (section.position * 1000 + paragraph) * 100 + index
 
 
 def _key(section, found, occurrence):

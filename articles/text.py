@@ -2,7 +2,8 @@
 
 import re
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u3000]*\n")
+# Browsers send a textarea's line breaks as \r\n: "\r\n\r\n" must end a paragraph too.
+_PARAGRAPH_BREAK = re.compile(r"\r?\n[ \t\u3000\r]*\n")
 _SENTENCE_END = set("。！？!?…；;")
 _CLOSING_QUOTES = set("”’」』\"'")
 _BRACKETS = {")": "(", "）": "（", "】": "【", "》": "《"}

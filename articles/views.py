@@ -14,14 +14,16 @@ from django.utils.translation import gettext as _
 
 from . import reading
 from .caching import cache_page_by_content_version
-from .models import Article, Author
+from .models import Article, Author, month_bounds
 
 FRONT_PAGE_SIZE = 20
 LIST_PAGE_SIZE = 50
 
 
-def paginate(request, queryset, per_page=LIST_PAGE_SIZE):
+def paginate(request, queryset, per_page=LIST_PAGE_SIZE, count=None):
     paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # the caller has counted already: spare a COUNT query
     try:
         return paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
@@ -65,7 +67,8 @@ def year_archive(request, year):
 
 @cache_page_by_content_version
 def month_archive(request, year, month):
-    first = make_date(year, month)
+    make_date(year, month)  # a 404 for a month that does not exist
+    first, last = month_bounds(year, month)
     published = Article.objects.published()
     counts = {row["day"].day: row["count"] for row in published.in_month(year, month).day_counts()}
     if not counts:
@@ -77,25 +80,22 @@ def month_archive(request, year, month):
         ]
         for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     ]
-    page = paginate(request, published.in_month(year, month).for_listing())
+    total = sum(counts.values())
+    page = paginate(request, published.in_month(year, month).for_listing(), count=total)
     context = {
         "month": first,
         "weeks": weeks,
         "page": page,
-        "total": sum(counts.values()),
+        "total": total,
         "previous_month": published.filter(published_on__lt=first)
         .values_list("published_on", flat=True)
         .first(),
-        "next_month": published.filter(published_on__gte=_next_month(first))
+        "next_month": published.filter(published_on__gt=last)
         .order_by("published_on")
         .values_list("published_on", flat=True)
         .first(),
     }
     return render(request, "articles/month_archive.html", context)
-
-
-def _next_month(date):
-    return (date.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
 @cache_page_by_content_version

@@ -3,11 +3,12 @@
 import argparse
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from articles.importer import DEFAULT_PUBLICATION, Importer, MalformedSource
-from articles.models import Article
+from articles.models import Article, validate_publication_date
 
 
 class Command(BaseCommand):
@@ -39,7 +40,7 @@ class Command(BaseCommand):
                 report = importer.import_file(path)
             except MalformedSource as error:
                 failures += 1
-                message = _("%(error)s. Nothing from this file was saved.") % {"error": error}
+                message = _("%(error)s Nothing from this file was saved.") % {"error": error}
                 self.stderr.write(self.style.ERROR(message))
                 continue
             self._report(path, report)
@@ -75,8 +76,13 @@ class Command(BaseCommand):
 
 def _date(value):
     try:
-        return datetime.date.fromisoformat(value)
+        date = datetime.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected a date such as 2025-11-11, not {value!r}"
         ) from None
+    try:
+        validate_publication_date(date)
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(" ".join(error.messages)) from None
+    return date

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from articles.models import Article
+from articles.models import Article, Author, Publication
 
 SEED_FIXTURE = settings.BASE_DIR / "fixtures" / "seed.json"
 
@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = "Loads the two seed articles when the archive is empty."
 
     def handle(self, **options):
-        if Article.objects.exists():
-            self.stdout.write(_("The archive already has articles; the seed was not loaded."))
+        # The fixture carries primary keys: loading it next to an editor's
+        # publication or author would overwrite theirs, so any row stops it.
+        if any(model.objects.exists() for model in (Article, Author, Publication)):
+            self.stdout.write(_("The archive is not empty; the seed was not loaded."))
             return
         call_command("loaddata", SEED_FIXTURE, verbosity=options["verbosity"])
