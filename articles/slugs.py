@@ -8,7 +8,6 @@ a later title, so links keep working after an editor corrects a title.
 import re
 
 from django.utils.text import slugify
-from pypinyin import Style, lazy_pinyin
 
 MAX_SLUG_LENGTH = 48
 _SEPARATORS = re.compile(r"[-\s]+")
@@ -16,6 +15,10 @@ _SEPARATORS = re.compile(r"[-\s]+")
 
 def pinyin_slug(text, max_length=MAX_SLUG_LENGTH):
     """Return the hyphenated pinyin of ``text``, at most ``max_length`` characters."""
+    # Imported here: pypinyin's dictionaries take ~55 MB, and only writers need them,
+    # not every web worker that serves readers.
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: chars)
     words = [slugify(part) for syllable in syllables for part in _SEPARATORS.split(syllable)]
     slug = ""
