@@ -1,4 +1,7 @@
-"""A progress bar for index commands (tqdm), silent when verbosity is 0."""
+"""A progress bar for index commands (tqdm), silent when verbosity is 0.
+
+It writes to the raw stream: Django's OutputWrapper would end each redraw with a newline.
+"""
 
 from contextlib import contextmanager
 

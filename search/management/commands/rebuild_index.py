@@ -19,7 +19,8 @@ class Command(HaystackRebuild):
             if answer.strip().lower() not in ("y", "yes"):
                 raise CommandError("Rebuild cancelled.")
         total = sync.article_index().index_queryset().count()
-        with progress_bar(total, "Indexing", options.get("verbosity", 1), self.stderr) as advance:
+        verbosity = options.get("verbosity", 1)
+        with progress_bar(total, "Indexing", verbosity, self.stderr._out) as advance:
             added = sync.rebuild(batch_size=options.get("batchsize") or 500, progress=advance)
         if options.get("verbosity", 1):
             self.stdout.write(f"Indexed {added} articles.")

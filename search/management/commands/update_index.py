@@ -19,7 +19,7 @@ class Command(HaystackUpdate):
         verbosity = options.get("verbosity", 1)
         if not options.get("age") and not options.get("start_date") and not options.get("end_date"):
             total = sync.article_index().index_queryset().count()
-            with progress_bar(total, "Indexing", verbosity, self.stderr) as advance:
+            with progress_bar(total, "Indexing", verbosity, self.stderr._out) as advance:
                 added = sync.rebuild(batch_size=options.get("batchsize") or 500, progress=advance)
             if verbosity:
                 self.stdout.write(f"Indexed {added} articles.")
@@ -36,7 +36,7 @@ class Command(HaystackUpdate):
         ids = list(queryset.values_list("pk", flat=True))
         batch_size = options.get("batchsize") or 500
         with (
-            progress_bar(len(ids), "Indexing", verbosity, self.stderr) as advance,
+            progress_bar(len(ids), "Indexing", verbosity, self.stderr._out) as advance,
             sync.backend().writer(bulk=True, timeout=60) as writer,
         ):
             for start in range(0, len(ids), batch_size):
