@@ -91,12 +91,17 @@ class ArticleQuerySet(models.QuerySet):
             Prefetch("bylines", queryset=bylines)
         )
 
-    def with_sections(self):
-        """Everything the article page shows, in a fixed number of queries."""
-        figures = Figure.objects.filter(is_hidden=False).select_related("section")
+    def with_text(self):
+        """The listing plus the sections: the whole printed text, in a fixed number of queries."""
         return self.for_listing().prefetch_related(
-            Prefetch("sections", queryset=Section.objects.order_by("position", "id")),
-            Prefetch("figures", queryset=figures.order_by("position", "id")),
+            Prefetch("sections", queryset=Section.objects.order_by("position", "id"))
+        )
+
+    def with_sections(self):
+        """Everything the article page shows: the text and the key figures."""
+        figures = Figure.objects.filter(is_hidden=False).select_related("section")
+        return self.with_text().prefetch_related(
+            Prefetch("figures", queryset=figures.order_by("position", "id"))
         )
 
     def month_counts(self):

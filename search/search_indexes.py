@@ -26,7 +26,7 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         return Article
 
     def index_queryset(self, using=None):
-        return Article.objects.published().with_sections()
+        return Article.objects.published().with_text()
 
     def read_queryset(self, using=None):
         return Article.objects.published().for_listing()

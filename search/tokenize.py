@@ -70,6 +70,7 @@ _RUST_ONLY_HAN = re.compile(
     "[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0002a6df\U0002a700-\U0002ebef"
     "\U0002f800-\U0002fa1f]"
 )
+_RUST_ONLY_HAN_SPLIT = re.compile(f"({_RUST_ONLY_HAN.pattern})")
 # Inside unknown-word runs jieba-rs (0.11) keeps letter/digit groups joined by . _ - whole
 # ("1.2.3", "a-1", "27.55g"), jieba's finalseg only "12", "12.5" and "12.5%". Where the two
 # readings differ, fast mode asks jieba.
@@ -406,15 +407,29 @@ class _Segmenter:
         assert self.fast is not None
         if _RUST_ONLY_HAN.search(text) is None and not _ambiguous_alnum(text):
             return self.fast.cut(text, True)
-        # jieba cuts every block on its own, so block by block is jieba's result too.
+        # jieba cuts every block on its own, so text can be cut at block boundaries: only the
+        # blocks rjieba would read differently go to jieba, the stretches between them to rjieba.
         tokens: list[str] = []
-        for index, piece in enumerate(_JIEBA_BLOCK.split(text)):
-            if index % 2 == 0:
-                tokens.extend(piece)  # between blocks jieba yields each character alone
-            elif _ambiguous_alnum(piece):
-                tokens.extend(self.reference.lcut(piece))
-            else:
-                tokens.extend(self.fast.cut(piece, True))
+        start = 0
+        for block in _JIEBA_BLOCK.finditer(text):
+            if _ambiguous_alnum(block[0]):
+                tokens += self._rust_cut(text[start : block.start()])
+                tokens += self.reference.lcut(block[0])
+                start = block.end()
+        tokens += self._rust_cut(text[start:])
+        return tokens
+
+    def _rust_cut(self, text: str) -> list[str]:
+        """rjieba on text with no ambiguous letter/digit run."""
+        assert self.fast is not None
+        # jieba-rs would join these characters to the Han around them; jieba keeps each alone,
+        # and as they lie outside jieba's blocks, the text can be cut around them.
+        tokens: list[str] = []
+        for index, piece in enumerate(_RUST_ONLY_HAN_SPLIT.split(text)):
+            if index % 2:
+                tokens.append(piece)
+            elif piece:
+                tokens += self.fast.cut(piece, True)
         return tokens
 
 
