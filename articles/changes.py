@@ -12,13 +12,19 @@ everything up to id N never misses a row below N committed later. SQLite
 already serialises writers.
 """
 
+import threading
+from contextlib import contextmanager
+
 from django.db import connection, transaction
 from django.dispatch import Signal
 
 from .models import ArticleChange
 
-# Sent after the transaction that recorded changes has committed.
+# Sent after the transaction that recorded changes has committed; ``bulk`` is
+# true at the end of a `deferred()` block, after many transactions.
 changes_committed = Signal()
+
+_deferring = threading.local()
 
 _LOG_LOCK_KEY = 7_302_215_017  # any constant; identifies this log's advisory lock
 
@@ -35,7 +41,23 @@ def record(article_ids, action=ArticleChange.Action.SAVED, reason=""):
         ArticleChange.objects.bulk_create(
             ArticleChange(article_id=pk, action=action, reason=reason[:40]) for pk in ids
         )
-    transaction.on_commit(lambda: changes_committed.send(sender=ArticleChange))
+    if not getattr(_deferring, "active", False):
+        transaction.on_commit(lambda: changes_committed.send(sender=ArticleChange, bulk=False))
+
+
+@contextmanager
+def deferred():
+    """Record every change as usual, but announce them once, at the end (bulk imports).
+
+    Catching up after each file of a large import would index article by
+    article; one announcement at the end lets the copy catch up in bulk.
+    """
+    _deferring.active = True
+    try:
+        yield
+    finally:
+        _deferring.active = False
+        changes_committed.send(sender=ArticleChange, bulk=True)
 
 
 def latest_id():

@@ -65,19 +65,22 @@ def ensure_fresh():
     return catch_up(REQUEST_BATCH, lock_timeout=REQUEST_LOCK_TIMEOUT) >= latest
 
 
-def catch_up(limit=COMMIT_BATCH, lock_timeout=None):
-    """Apply up to ``limit`` pending changes; return the checkpoint reached."""
+def catch_up(limit=COMMIT_BATCH, lock_timeout=None, bulk=False):
+    """Apply up to ``limit`` pending changes (all of them if None); return the checkpoint reached.
+
+    ``bulk`` indexes with the fast tokeniser and a larger writer, for backlogs.
+    """
     global _writer_busy_until
     index = backend()
     try:
-        with index.writer(timeout=lock_timeout) as writer:
+        with index.writer(timeout=lock_timeout, bulk=bulk) as writer:
             index.reload()  # another process may have caught up while we waited
             start = index.checkpoint or 0
             rows = list(changes.pending(start, limit).values_list("id", "article_id"))
             if not rows:
                 return start
             refresh_dictionary()
-            apply(writer, {article_id for _id, article_id in rows})
+            apply(writer, sorted({article_id for _id, article_id in rows}))
             writer.set_checkpoint(rows[-1][0])
         return rows[-1][0]
     except IndexLocked:
@@ -87,20 +90,22 @@ def catch_up(limit=COMMIT_BATCH, lock_timeout=None):
         return index.checkpoint or 0
 
 
-def apply(writer, article_ids):
+def apply(writer, article_ids, batch_size=500):
     """Write the current state of these articles: indexed if published, removed otherwise."""
     search_index = article_index()
-    articles = list(search_index.index_queryset().filter(pk__in=article_ids))
-    gone = set(article_ids) - {article.pk for article in articles}
-    writer.remove(f"{get_model_ct(Article)}.{pk}" for pk in sorted(gone))
-    writer.add(search_index, articles)
+    for start in range(0, len(article_ids), batch_size):
+        batch = article_ids[start : start + batch_size]
+        articles = list(search_index.index_queryset().filter(pk__in=batch))
+        gone = set(batch) - {article.pk for article in articles}
+        writer.remove(f"{get_model_ct(Article)}.{pk}" for pk in sorted(gone))
+        writer.add(search_index, articles)
 
 
-def on_changes_committed(sender, **kwargs):
+def on_changes_committed(sender, bulk=False, **kwargs):
     # Runs after the editor's transaction committed: a failure here must not
     # turn a saved edit into an error page. The change stays in the log.
     try:
-        catch_up()
+        catch_up(limit=None if bulk else COMMIT_BATCH, lock_timeout=60 if bulk else None, bulk=bulk)
     except Exception:
         log.exception("Could not apply committed changes to the search index; they stay pending.")
 

@@ -146,3 +146,29 @@ def _change_form_data(response):
             elif value is not None and value is not False:
                 data[form.add_prefix(name)] = str(value)
     return data
+
+
+def test_a_bulk_import_is_indexed_once_at_the_end(seeded_index, tmp_path):
+    from django.core.management import call_command
+
+    from articles.changes import changes_committed
+
+    for day in (12, 13, 14):
+        (tmp_path / f"{day}.txt").write_text(
+            f"# 第{day}日要闻\n\n今天是十一月{day}日,档案里多了一篇稿件。\n"
+        )
+    announcements = []
+
+    def listen(sender, bulk=False, **kwargs):
+        announcements.append(bulk)
+
+    changes_committed.connect(listen)
+    try:
+        call_command(
+            "import_articles", *sorted(map(str, tmp_path.iterdir())), "--date", "2025-11-12"
+        )
+    finally:
+        changes_committed.disconnect(listen)
+    assert announcements == [True]
+    assert index_is_current()
+    assert sorted(found("档案里多了一篇稿件")) == ["第12日要闻", "第13日要闻", "第14日要闻"]

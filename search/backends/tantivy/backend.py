@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_FILE = "haystack-schema.json"
 MLT_TERMS = 25
+MERGE_AT_SEGMENTS = 8
 HIGHLIGHT_OPTIONS = ("fragment_chars", "max_snippets")
 
 
@@ -162,13 +163,19 @@ class TantivySearchBackend(BaseSearchBackend):
             yield writer
             if writer.dirty:
                 raw.commit()
+                index.reload()
         except BaseException:
             raw.rollback()
             raise
         finally:
-            raw.wait_merging_threads()
-        if writer.dirty:
-            index.reload()
+            # A commit may start a merge. Waiting for it after a small commit would let an
+            # editor's save wait seconds for a large merge; without waiting, dropping the
+            # writer abandons the merge. So small commits wait only once enough small
+            # segments have piled up (merging those takes milliseconds).
+            if bulk or index.searcher().num_segments > MERGE_AT_SEGMENTS:
+                raw.wait_merging_threads()
+            # Drop the writer now: that releases tantivy's lock for other processes.
+            writer.raw = raw = None
 
     def update(self, index, iterable, commit=True):
         with self.writer() as writer:
