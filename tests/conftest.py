@@ -20,6 +20,25 @@ YUAN = "袁家军赴重庆高新区宣讲党的二十届四中全会精神并调
 ZHONGXIN = "中新互联互通项目10年合作硕果累累"
 
 
+@pytest.fixture(autouse=True)
+def _empty_search_index(request):
+    """Every test that touches the database starts with an empty index.
+
+    Database rows roll back between tests and their ids are reused, so an index
+    left over from another test would describe articles that no longer exist.
+    """
+    if not {"db", "transactional_db"} & set(
+        request.fixturenames
+    ) and not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    from search import sync
+
+    with sync.backend().writer() as writer:
+        writer.clear()
+    yield
+
+
 @pytest.fixture
 def seed_articles(db):
     """The two seed articles, imported from the seed text; a dict by title."""
