@@ -18,8 +18,8 @@ class ChineseAnalyzer:
         normal = tokenize.normalize_with_offsets(text)
         return normal.text, normal.offsets
 
-    def words(self, text, *, bulk=False):
-        return tokenize.words(text, fast=bulk and tokenize.fast_available())
+    def words(self, text, *, bulk=False, factory=tokenize.Word):
+        return tokenize.words(text, fast=bulk and tokenize.fast_available(), factory=factory)
 
     def grams(self, text):
         return gram_stream(tokenize.normalize(text).split("\n"))

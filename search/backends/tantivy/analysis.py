@@ -17,18 +17,16 @@ library; a project points the ``ANALYZER`` option at its own.
 import operator
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 SPACE = "␣"  # stands for a whitespace run, so that no gram contains whitespace
 LINE_BREAK = " ¶ ¶ "
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     text: str
     position: int
-    start: int
+    start: int  # offsets into the original text
     end: int
 
 
@@ -37,7 +35,8 @@ class Analyzer(Protocol):
 
     def normalize_with_offsets(self, text: str) -> tuple[str, list[int]]: ...
 
-    def words(self, text: str, *, bulk: bool = False) -> list[Word]: ...
+    def words(self, text: str, *, bulk: bool = False, factory=Word) -> list:
+        """Words of ``text``, each made by ``factory(text, position, start, end)``."""
 
     def grams(self, text: str) -> str: ...
 
@@ -65,10 +64,10 @@ class SimpleAnalyzer:
         offsets.append(len(text))
         return "".join(pieces), offsets
 
-    def words(self, text, *, bulk=False):
+    def words(self, text, *, bulk=False, factory=Word):
         normal, offsets = self.normalize_with_offsets(text)
         return [
-            Word(match[0], position, offsets[match.start()], offsets[match.end()])
+            factory(match[0], position, offsets[match.start()], offsets[match.end()])
             for position, match in enumerate(_WORD.finditer(normal))
         ]
 

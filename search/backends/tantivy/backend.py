@@ -395,7 +395,8 @@ class TantivySearchBackend(BaseSearchBackend):
 
     def _characteristic_terms(self, searcher, text):
         counts = {}
-        for word in self.analyzer.words(text):
+        # bulk: the fast tokeniser where the analyser has one; the same words either way.
+        for word in self.analyzer.words(text, bulk=True):
             if len(word.text) > 1 and not word.text.isdigit():
                 counts[word.text] = counts.get(word.text, 0) + 1
         total = max(searcher.num_docs, 1)

@@ -3,15 +3,17 @@
 Matching is exact-string matching after the analyser's normalisation, the
 same rule the index uses, and the marks are mapped back through the
 normaliser's offsets so that they land on the text as printed (traditional
-characters, full-width brackets and all).
+characters, full-width brackets and all). A document is normalised once, as a
+whole, and its matches are then sorted into lines (paragraphs).
 """
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from django.utils.html import escape
 
-_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE = re.compile(r"[^\S\n]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,42 +31,53 @@ class Concordance:
     right: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int
+    text: str
+    spans: list  # (start, end) of matches, relative to the line, merged
+    distinct: int  # how many different terms match in the line
+
+
 class Highlighter:
     def __init__(self, analyzer, terms, fragment_chars=120, max_snippets=3):
         self.analyzer = analyzer
         self.fragment_chars = fragment_chars
         self.max_snippets = max_snippets
         normal = {_WHITESPACE.sub(" ", analyzer.normalize(term)).strip() for term in terms}
-        # Longest first, so that a longer term wins where two overlap.
         self.terms = sorted(filter(None, normal), key=len, reverse=True)
 
-    def spans(self, line):
-        """Merged (start, end, distinct terms) of matches in ``line``, in original offsets."""
+    def matching_lines(self, text):
+        """The lines of ``text`` that contain a term, in order, with their matches."""
         if not self.terms:
-            return [], 0
-        normal, offsets = self.analyzer.normalize_with_offsets(line)
-        normal = normal.replace("\n", " ")
-        found, distinct = [], 0
+            return []
+        normal, offsets = self.analyzer.normalize_with_offsets(text)
+        found = {}  # line number -> ([(start, end)], {terms})
+        starts = _line_starts(text)
         for term in self.terms:
-            start = normal.find(term)
-            if start != -1:
-                distinct += 1
-            while start != -1:
-                found.append((offsets[start], offsets[start + len(term)]))
-                start = normal.find(term, start + 1)
-        return _merge(found), distinct
+            position = normal.find(term)
+            while position != -1:
+                start, end = offsets[position], offsets[position + len(term)]
+                number = bisect.bisect_right(starts, start) - 1
+                spans, terms = found.setdefault(number, ([], set()))
+                spans.append((start - starts[number], end - starts[number]))
+                terms.add(term)
+                position = normal.find(term, position + 1)
+        lines = text.split("\n")
+        return [
+            _Line(number, lines[number], _merge(spans), len(terms))
+            for number, (spans, terms) in sorted(found.items())
+        ]
 
     def snippets(self, text):
         """The best lines of ``text`` (most distinct terms, then most matches), as snippets."""
-        scored = []
-        for number, line in enumerate(text.split("\n")):
-            spans, distinct = self.spans(line)
-            if spans:
-                scored.append((-distinct, -len(spans), number, line, spans))
-        scored.sort()
+        best_first = sorted(
+            self.matching_lines(text),
+            key=lambda line: (-line.distinct, -len(line.spans), line.number),
+        )
         return [
-            Snippet(number, self._fragment(line, spans), len(spans))
-            for _distinct, _count, number, line, spans in scored[: self.max_snippets]
+            Snippet(line.number, self._fragment(line.text, line.spans), len(line.spans))
+            for line in best_first[: self.max_snippets]
         ]
 
     def lead(self, text):
@@ -74,19 +87,16 @@ class Highlighter:
 
     def concordance(self, text, width=30):
         """Every match with ``width`` characters of context on each side."""
-        lines = []
-        for number, line in enumerate(text.split("\n")):
-            spans, _distinct = self.spans(line)
-            for start, end in spans:
-                lines.append(
-                    Concordance(
-                        number,
-                        line[max(0, start - width) : start],
-                        line[start:end],
-                        line[end : end + width],
-                    )
-                )
-        return lines
+        return [
+            Concordance(
+                line.number,
+                line.text[max(0, start - width) : start],
+                line.text[start:end],
+                line.text[end : end + width],
+            )
+            for line in self.matching_lines(text)
+            for start, end in line.spans
+        ]
 
     def _fragment(self, line, spans):
         if len(line) <= self.fragment_chars:
@@ -108,6 +118,15 @@ class Highlighter:
         if end < len(line):
             parts.append("…")
         return "".join(parts)
+
+
+def _line_starts(text):
+    starts = [0]
+    position = text.find("\n")
+    while position != -1:
+        starts.append(position + 1)
+        position = text.find("\n", position + 1)
+    return starts
 
 
 def _merge(spans):

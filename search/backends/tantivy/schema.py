@@ -148,8 +148,7 @@ class DocumentBuilder:
         if spec.kind == TEXT:
             texts = [force_str(value) for value in values]
             for text in texts:
-                words = self.analyzer.words(text, bulk=self.bulk)
-                tokens = [tantivy.Token(w.text, w.position, w.start, w.end) for w in words]
+                tokens = self.analyzer.words(text, bulk=self.bulk, factory=tantivy.Token)
                 document.add_pre_tokenized_text(spec.name, tantivy.PreTokenizedString(text, tokens))
             # One stream for all values, values kept apart like paragraphs.
             document.add_text(spec.grams, self.analyzer.grams("\n".join(texts)))
