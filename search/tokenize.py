@@ -71,6 +71,9 @@ _RUST_ONLY_HAN = re.compile(
     "[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0002a6df\U0002a700-\U0002ebef"
     "\U0002f800-\U0002fa1f]"
 )
+# Tokens whose sub-words are remembered (a few MB); the memory is cleared when it is full.
+_DESCRIPTIONS_KEPT = 200_000
+_UNKNOWN = object()
 _RUST_ONLY_HAN_SPLIT = re.compile(f"({_RUST_ONLY_HAN.pattern})")
 # Inside unknown-word runs jieba-rs (0.11) keeps letter/digit groups joined by . _ - whole
 # ("1.2.3", "a-1", "27.55g"), jieba's finalseg only "12", "12.5" and "12.5%". Where the two
@@ -269,22 +272,25 @@ def words(text: str, *, fast: bool = False, factory: Callable = Word) -> list:
     """
     normal, offsets = _normalize_mapped(text)
     segmenter = _segmenter()
-    spans = segmenter.subword_spans
-    result: list[Word] = []
+    known = segmenter.descriptions
+    result: list = []
     append = result.append
     position = start = 0
     for token in segmenter.cut(normal, fast=fast):
         end = start + len(token)
-        if _is_word(token):
-            subwords = spans(token, start) if len(token) > 2 else ()
+        subwords = known.get(token, _UNKNOWN)
+        if subwords is _UNKNOWN:
+            subwords = segmenter.describe(token)
+        if subwords is not None:
             if offsets is None:  # the common case: normalising moved no character
                 append(factory(token, position, start, end))
-                for a, b in subwords:
-                    append(factory(normal[a:b], position, a, b))
+                for subword, a, b in subwords:
+                    append(factory(subword, position, start + a, start + b))
             else:
                 append(factory(token, position, offsets[start], _original_end(offsets, end)))
-                for a, b in subwords:
-                    append(factory(normal[a:b], position, offsets[a], _original_end(offsets, b)))
+                for subword, a, b in subwords:
+                    a, b = start + a, start + b
+                    append(factory(subword, position, offsets[a], _original_end(offsets, b)))
             position += 1
         start = end
     return result
@@ -371,6 +377,7 @@ class _Segmenter:
         self.reference = reference
         self.additions = additions  # (word, frequency) added to jieba's dict.txt, in order
         self.terms = terms
+        self.descriptions: dict[str, tuple[tuple[str, int, int], ...] | None] = {}
         self.fast = _rjieba(additions)
         if self.fast is not None and any(
             self._fast_cut(sample) != reference.lcut(sample) for sample in _CALIBRATION
@@ -397,21 +404,29 @@ class _Segmenter:
             return self._fast_cut(text)
         return self.reference.lcut(text)
 
-    def subword_spans(self, word: str, start: int) -> list[tuple[int, int]]:
-        """Text spans of the dictionary words of 2, then 3 characters in word, which is at start.
+    def describe(self, token: str) -> tuple[tuple[str, int, int], ...] | None:
+        """None if token is not a word, else its search-mode sub-words with their spans in it.
 
-        The same rule as jieba's search mode (tokenize(mode="search"), cut_for_search).
+        The sub-words are the dictionary words of 2, then 3 characters inside a longer token:
+        the rule of jieba's search mode (tokenize(mode="search"), cut_for_search). A text
+        repeats its words, so the answer is kept per token.
         """
-        frequencies = self.reference.FREQ
-        spans = []
-        for size in (2, 3):
-            if len(word) > size:
-                spans += [
-                    (start + i, start + i + size)
-                    for i in range(len(word) - size + 1)
-                    if frequencies.get(word[i : i + size])
-                ]
-        return spans
+        if token in self.descriptions:
+            return self.descriptions[token]
+        if len(self.descriptions) > _DESCRIPTIONS_KEPT:
+            self.descriptions.clear()
+        description = None
+        if _is_word(token):
+            frequencies = self.reference.FREQ
+            description = tuple(
+                (token[i : i + size], i, i + size)
+                for size in (2, 3)
+                if len(token) > size
+                for i in range(len(token) - size + 1)
+                if frequencies.get(token[i : i + size])
+            )
+        self.descriptions[token] = description
+        return description
 
     def _fast_cut(self, text: str) -> list[str]:
         """rjieba, except for the two places where jieba-rs is known to read text differently."""

@@ -47,6 +47,7 @@ from .schema import (
     DATE,
     GRAM_TOKENIZER,
     META_ID,
+    STORED,
     TEXT,
     DocumentBuilder,
     build_schema,
@@ -463,6 +464,8 @@ class Writer:
 
 
 def _from_index(spec, value):
+    if spec.kind == STORED:
+        return bytes(value).decode()
     if spec.kind == DATE and isinstance(value, datetime.datetime):
         if spec.haystack_type == "date":
             return value.date()

@@ -11,6 +11,8 @@ from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 
 GRAMS_SUFFIX = "__g"
 GRAM_TOKENIZER = "na_whitespace"
+# Bump when build_schema() maps the same fields differently, so old indexes are rebuilt.
+SCHEMA_VERSION = 2
 CHECKPOINT_FIELD = "_checkpoint"
 META_CT = "_meta"
 META_ID = "_meta.checkpoint"
@@ -85,7 +87,7 @@ def _is_facet(field):
 
 def fingerprint(specs):
     """Changes when the schema changes, so an index built for another schema is not reused."""
-    data = json.dumps([asdict(spec) for spec in specs.values()], sort_keys=True)
+    data = json.dumps([SCHEMA_VERSION, [asdict(spec) for spec in specs.values()]], sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -106,9 +108,8 @@ def build_schema(specs):
         elif spec.kind == BOOLEAN:
             builder.add_boolean_field(spec.name, stored=spec.stored, indexed=True, fast=True)
         else:
-            builder.add_text_field(
-                spec.name, stored=True, tokenizer_name="raw", index_option="basic"
-            )
+            # Bytes: tantivy-py cannot store text without indexing it as well.
+            builder.add_bytes_field(spec.name, stored=True, indexed=False)
     builder.add_unsigned_field(CHECKPOINT_FIELD, stored=True)
     return builder.build()
 
@@ -152,9 +153,12 @@ class DocumentBuilder:
                 document.add_pre_tokenized_text(spec.name, tantivy.PreTokenizedString(text, tokens))
             # One stream for all values, values kept apart like paragraphs.
             document.add_text(spec.grams, self.analyzer.grams("\n".join(texts)))
-        elif spec.kind in (KEYWORD, STORED):
+        elif spec.kind == KEYWORD:
             for value in values:
                 document.add_text(spec.name, force_str(value))
+        elif spec.kind == STORED:
+            for value in values:
+                document.add_bytes(spec.name, force_str(value).encode())
         elif spec.kind == DATE:
             for value in values:
                 document.add_date(spec.name, to_datetime(value))
