@@ -15,7 +15,6 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     author = indexes.MultiValueField(faceted=True)
     publication = indexes.CharField(model_attr="publication__name", faceted=True)
     published_on = indexes.DateField(model_attr="published_on")
-    year = indexes.FacetCharField()
     month = indexes.FacetCharField()
     deck = indexes.CharField(model_attr="deck", indexed=False)
     byline = indexes.CharField(model_attr="byline", indexed=False)
@@ -42,9 +41,6 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_author(self, article):
         return [byline.author.name for byline in article.bylines.all()]
-
-    def prepare_year(self, article):
-        return f"{article.published_on:%Y}"
 
     def prepare_month(self, article):
         return f"{article.published_on:%Y-%m}"

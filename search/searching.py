@@ -5,6 +5,7 @@ Views (the page, the JSON API, exports) share `run()`. It parses the query
 and reads back hits, facets and snippets from one backend search.
 """
 
+import calendar
 import datetime
 import operator
 import time
@@ -23,6 +24,8 @@ from .query import And, Not, Term, parse
 
 PAGE_SIZE = 20
 FACET_LIMIT = 20
+MONTHS_KEPT = 1200  # a century of months, so that the years summed from them are exact
+MONTHS_SHOWN = 24
 SORTS = {
     "relevance": [],
     "newest": ["-published_on"],
@@ -43,8 +46,8 @@ class SearchForm(forms.Form):
     to = forms.DateField(required=False, label=_("To"), input_formats=["%Y-%m-%d"])
     author = forms.CharField(required=False, max_length=50, label=_("Author"))
     publication = forms.CharField(required=False, max_length=100, label=_("Publication"))
-    year = forms.RegexField(required=False, regex=r"^\d{4}$", label=_("Year"))
-    month = forms.RegexField(required=False, regex=r"^\d{4}-\d{2}$", label=_("Month"))
+    year = forms.RegexField(required=False, regex=r"^[0-9]{4}$", label=_("Year"))
+    month = forms.RegexField(required=False, regex=r"^[0-9]{4}-[0-9]{2}$", label=_("Month"))
     sort = forms.ChoiceField(
         required=False,
         label=_("Order"),
@@ -64,6 +67,18 @@ class SearchForm(forms.Form):
             del data["from"]
             data["from_"] = value
         super().__init__(data, **kwargs)
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year and not 1 <= int(year) <= 9999:
+            raise forms.ValidationError(_("Enter a year such as 2025."), code="invalid")
+        return year
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        if month and not (1 <= int(month[:4]) and 1 <= int(month[5:]) <= 12):
+            raise forms.ValidationError(_("Enter a month such as 2025-11."), code="invalid")
+        return month
 
     def clean(self):
         cleaned = super().clean()
@@ -130,19 +145,14 @@ def to_sq(node):
 def base_queryset(params):
     """Filters that narrow every search: dates, facets chosen, order."""
     sqs = SearchQuerySet().models(Article)
-    if params.get("from_"):
-        sqs = sqs.filter(published_on__gte=params["from_"])
-    if params.get("to"):
-        sqs = sqs.filter(published_on__lte=params["to"])
-    for name in ("author", "publication", "year", "month"):
+    start, end = _date_range(params)
+    if start:
+        sqs = sqs.filter(published_on__gte=start)
+    if end:
+        sqs = sqs.filter(published_on__lte=end)
+    for name in ("author", "publication"):
         if params.get(name):
-            sqs = sqs.filter(
-                **{
-                    f"{name}_exact" if name in ("author", "publication") else name: Exact(
-                        params[name]
-                    )
-                }
-            )
+            sqs = sqs.filter(**{f"{name}_exact": Exact(params[name])})
     return sqs.order_by(*SORTS[params["sort"]]) if SORTS[params["sort"]] else sqs
 
 
@@ -210,6 +220,21 @@ def explain(parsed):
     return lines
 
 
+def _date_range(params):
+    """The dates the from/to, year and month filters leave open: (first, last), None for open."""
+    starts, ends = [params.get("from_")], [params.get("to")]
+    if params.get("year"):
+        year = int(params["year"])
+        starts.append(datetime.date(year, 1, 1))
+        ends.append(datetime.date(year, 12, 31))
+    if params.get("month"):
+        year, month = map(int, params["month"].split("-"))
+        starts.append(datetime.date(year, month, 1))
+        ends.append(datetime.date(year, month, calendar.monthrange(year, month)[1]))
+    starts, ends = [day for day in starts if day], [day for day in ends if day]
+    return (max(starts) if starts else None), (min(ends) if ends else None)
+
+
 def _has_filters(params):
     return any(
         params.get(name) for name in ("from_", "to", "author", "publication", "year", "month")
@@ -217,9 +242,9 @@ def _has_filters(params):
 
 
 def _with_facets(sqs):
+    # Years are summed from the months: one aggregation fewer over every matching article.
     return (
-        sqs.facet("year", limit=50)
-        .facet("month", limit=24)
+        sqs.facet("month", limit=MONTHS_KEPT)
         .facet("author", limit=FACET_LIMIT)
         .facet("publication", limit=FACET_LIMIT)
     )
@@ -227,9 +252,13 @@ def _with_facets(sqs):
 
 def _facets(counts):
     fields = counts.get("fields", {})
+    months = sorted(fields.get("month", []), reverse=True)
+    years = {}
+    for month, count in months:
+        years[month[:4]] = years.get(month[:4], 0) + count
     return {
-        "year": sorted(fields.get("year", []), reverse=True),
-        "month": sorted(fields.get("month", []), reverse=True),
+        "year": sorted(years.items(), reverse=True),
+        "month": months[:MONTHS_SHOWN],
         "author": fields.get("author", []),
         "publication": fields.get("publication", []),
     }

@@ -104,11 +104,16 @@ def test_invalid_utf8_in_the_address_is_no_error(client, seeded_index):
 @given(
     q=st.text(max_size=300),
     sort=st.text(max_size=10),
-    start=st.text(max_size=12),
+    start=st.dates().map(str) | st.text(max_size=12),
     page=st.text(max_size=6),
+    month=st.from_regex(r"[0-9]{4}-[0-9]{2}", fullmatch=True) | st.text(max_size=8),
+    year=st.from_regex(r"[0-9]{4}", fullmatch=True) | st.text(max_size=5),
 )
-def test_any_parameters_answer_without_a_server_error(client, seeded_index, q, sort, start, page):
-    response = client.get("/api/search/", {"q": q, "sort": sort, "from": start, "page": page})
+def test_any_parameters_answer_without_a_server_error(
+    client, seeded_index, q, sort, start, page, month, year
+):
+    params = {"q": q, "sort": sort, "from": start, "page": page, "month": month, "year": year}
+    response = client.get("/api/search/", params)
     assert response.status_code == 200
 
 
@@ -191,3 +196,20 @@ def test_the_search_page_makes_a_fixed_number_of_queries(
         client.get("/search/", {"q": "重庆"})
     with django_assert_max_num_queries(1):
         client.get("/api/search/", {"q": "重庆和新加坡的航班每周有多少班"})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"month": "2025-13"},
+        {"month": "0000-00"},
+        {"year": "0000"},
+        {"year": "٢٠٢٥"},
+        {"month": "2025-1"},
+    ],
+)
+def test_impossible_dates_in_filters_are_refused_not_errors(client, seeded_index, params):
+    response = client.get("/search/", {"q": "重庆", **params})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == set(params)
+    assert response.context["outcome"].count == 2

@@ -370,8 +370,13 @@ def _plain_value(value):
 def _to_date(value):
     if isinstance(value, str):
         value = datetime.datetime.fromisoformat(value)
-    return to_datetime(value)
+    # tantivy keeps instants as nanoseconds (years 1677 to 2262); a bound beyond them is
+    # the same as the nearest instant it can hold.
+    return min(max(to_datetime(value), _EARLIEST), _LATEST)
 
+
+_EARLIEST = tantivy.MIN_DATETIME.replace(tzinfo=None)
+_LATEST = tantivy.MAX_DATETIME.replace(tzinfo=None)
 
 _RANGE_TYPES = {
     DATE: (tantivy.FieldType.Date, _to_date),
