@@ -76,7 +76,7 @@ class SearchForm(forms.Form):
 
     def clean_month(self):
         month = self.cleaned_data["month"]
-        if month and not (1 <= int(month[:4]) and 1 <= int(month[5:]) <= 12):
+        if month and not (int(month[:4]) >= 1 and 1 <= int(month[5:]) <= 12):
             raise forms.ValidationError(_("Enter a month such as 2025-11."), code="invalid")
         return month
 

@@ -110,7 +110,14 @@ class TantivySearchBackend(BaseSearchBackend):
                     "The index at %s was built for another schema; starting afresh.", self.path
                 )
                 self._wipe()
-        index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        try:
+            index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except ValueError as error:
+            if "schema does not match" not in str(error):
+                raise
+            log.warning("The index at %s has another schema; starting afresh.", self.path)
+            self._wipe()
+            index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         marker.write_text(json.dumps({"fingerprint": expected}))
         index.register_tokenizer(
             GRAM_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
