@@ -5,7 +5,6 @@ Views (the page, the JSON API, exports) share `run()`. It parses the query
 and reads back hits, facets and snippets from one backend search.
 """
 
-import calendar
 import datetime
 import operator
 import time
@@ -17,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from haystack.inputs import Exact
 from haystack.query import SQ, SearchQuerySet
 
-from articles.models import Article
+from articles.models import Article, month_bounds
 
 from . import sync, tokenize
 from .query import And, Not, Term, parse
@@ -228,9 +227,9 @@ def _date_range(params):
         starts.append(datetime.date(year, 1, 1))
         ends.append(datetime.date(year, 12, 31))
     if params.get("month"):
-        year, month = map(int, params["month"].split("-"))
-        starts.append(datetime.date(year, month, 1))
-        ends.append(datetime.date(year, month, calendar.monthrange(year, month)[1]))
+        first, last = month_bounds(*map(int, params["month"].split("-")))
+        starts.append(first)
+        ends.append(last)
     starts, ends = [day for day in starts if day], [day for day in ends if day]
     return (max(starts) if starts else None), (min(ends) if ends else None)
 
