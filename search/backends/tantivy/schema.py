@@ -153,24 +153,22 @@ class DocumentBuilder:
                 document.add_pre_tokenized_text(spec.name, tantivy.PreTokenizedString(text, tokens))
             # One stream for all values, values kept apart like paragraphs.
             document.add_text(spec.grams, self.analyzer.grams("\n".join(texts)))
-        elif spec.kind == KEYWORD:
+        else:
+            method, convert = _ADDERS[spec.kind]
+            add = getattr(document, method)
             for value in values:
-                document.add_text(spec.name, force_str(value))
-        elif spec.kind == STORED:
-            for value in values:
-                document.add_bytes(spec.name, force_str(value).encode())
-        elif spec.kind == DATE:
-            for value in values:
-                document.add_date(spec.name, to_datetime(value))
-        elif spec.kind == INTEGER:
-            for value in values:
-                document.add_integer(spec.name, int(value))
-        elif spec.kind == FLOAT:
-            for value in values:
-                document.add_float(spec.name, float(value))
-        elif spec.kind == BOOLEAN:
-            for value in values:
-                document.add_boolean(spec.name, bool(value))
+                add(spec.name, convert(value))
+
+
+# How a value of each other kind goes into a tantivy document.
+_ADDERS = {
+    KEYWORD: ("add_text", force_str),
+    STORED: ("add_bytes", lambda value: force_str(value).encode()),
+    DATE: ("add_date", to_datetime),
+    INTEGER: ("add_integer", int),
+    FLOAT: ("add_float", float),
+    BOOLEAN: ("add_boolean", bool),
+}
 
 
 def checkpoint_document(value):
