@@ -10,6 +10,8 @@ from django.utils.html import strip_tags
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from articles.caching import cache_page_by_content_version
+
 from . import kwic, searching
 
 EXPORT_LIMIT = 1000
@@ -21,6 +23,7 @@ def _form(request):
     return form, form.params()
 
 
+@cache_page_by_content_version
 def search(request):
     form, params = _form(request)
     outcome = searching.run(params)
@@ -38,6 +41,7 @@ def search(request):
     return render(request, "search/search.html", context, status=status)
 
 
+@cache_page_by_content_version
 def api(request):
     form, params = _form(request)
     outcome = searching.run(params)

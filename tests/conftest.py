@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from articles.importer import Importer
@@ -18,6 +19,14 @@ SEED_PATH = REPO / "fixtures" / "source" / "000_3fa01ea9ce329daf.txt"
 SEED_DATE = datetime.date(2025, 11, 11)
 YUAN = "袁家军赴重庆高新区宣讲党的二十届四中全会精神并调研推动新质生产力发展工作"
 ZHONGXIN = "中新互联互通项目10年合作硕果累累"
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Pages are cached by change-log id, which repeats after a test's rollback."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

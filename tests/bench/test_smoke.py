@@ -1,0 +1,47 @@
+"""The benchmark harness runs end to end at a tiny size and writes its report.
+
+No timing is asserted here: the figures belong in bench/REPORT.md, not in pass/fail.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def test_quick_benchmark_completes_and_writes_a_report(tmp_path):
+    report = tmp_path / "report.md"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--sizes", "200", "--quick", "--report", str(report)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    text = report.read_text()
+    assert text.startswith("# Benchmark report")
+    for section in ("## Targets", "## Import", "## Search latency", "## HTTP"):
+        assert section in text
+    assert "| rare word" in text  # a row of the latency table, so the search phase ran
+
+
+def test_corpus_is_deterministic_and_in_the_seed_format(tmp_path):
+    from articles.importer import parse
+    from bench import corpus
+
+    first = corpus.generate(30, tmp_path / "a")
+    second = corpus.generate(30, tmp_path / "b")
+    files = sorted(p.name for p in (tmp_path / "a").glob("*.txt"))
+    assert files == sorted(p.name for p in (tmp_path / "b").glob("*.txt"))
+    assert [q.q for q in first.queries] == [q.q for q in second.queries]
+    parsed = [article for name in files for article in parse((tmp_path / "a" / name).read_text())]
+    assert len(parsed) == 30
+    assert all(sum(len(p) for s in a.sections for p in s.paragraphs) >= 800 for a in parsed)
+    assert any(a.source == "据《重庆日报》" for a in parsed)
+    assert any(len(a.sections) > 1 for a in parsed)
+    assert all(a.credits for a in parsed)
