@@ -26,8 +26,10 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import reversion
 from django.db import transaction
 from django.utils.translation import gettext as _
+from reversion.models import Version
 
 from . import changes, services
 from .bylines import Credit, parse_byline, parse_dateline
@@ -334,7 +336,12 @@ class Importer:
         for parsed, article in self._match_saved(parsed_articles):
             if article is None:
                 new.append(parsed)
-            elif self._update(article, parsed):
+                continue
+            # Nothing is lost: an editor's corrections stay in the article's history.
+            if not Version.objects.get_for_object(article).exists():
+                _save_version(article, _("As it was before it was imported again"))
+            if self._update(article, parsed):
+                _save_version(article, _("Imported again"))
                 report.updated.append(article)
             else:
                 report.unchanged.append(article)
@@ -455,6 +462,13 @@ class Importer:
         article.bylines.all().delete()
         Byline.objects.bulk_create(self._bylines_for(article, parsed))
         return True
+
+
+def _save_version(article, comment):
+    """A version of ``article`` with its sections, byline and figures, in its history."""
+    with reversion.create_revision(atomic=False):
+        reversion.set_comment(comment)
+        reversion.add_to_revision(article)
 
 
 def _sections_for(article, parsed):

@@ -439,3 +439,24 @@ def test_import_is_one_transaction_and_rolls_back_lookups(db, monkeypatch):
     monkeypatch.undo()
     report = importer.import_text("# 标题\n\n新重庆-重庆日报记者 张三\n\n正文。\n")
     assert credits_of(report.created[0]) == [("张三", "记者")]
+
+
+def test_importing_again_keeps_an_editors_correction_in_the_history(seed_articles):
+    from reversion.models import Version
+
+    article = seed_articles[ZHONGXIN]
+    lead = article.sections.order_by("position").first()
+    lead.body = lead.body.replace("硕果累累", "硕果累累(编辑订正)") + "\n\n编辑补充的一段。"
+    lead.save()
+    report = Importer(SEED_DATE).import_file(SEED_PATH)
+    assert [updated.title for updated in report.updated] == [ZHONGXIN]
+    versions = Version.objects.get_for_object(article)
+    assert versions.count() == 2
+    kept = [
+        version.field_dict
+        for version in Version.objects.filter(revision__in=[v.revision for v in versions])
+    ]
+    assert any("编辑补充的一段" in str(fields.get("body", "")) for fields in kept)
+    # Unchanged articles are versioned once, never again.
+    Importer(SEED_DATE).import_file(SEED_PATH)
+    assert Version.objects.get_for_object(article).count() == 2
