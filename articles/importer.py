@@ -222,7 +222,10 @@ def _read_heading(level, content, number, article, articles):
         article.sections.append(ParsedSection(heading=content, line=number))
         return article
     raise MalformedSource(
-        _("Headings of level %(level)d are not part of the format; use “#### ” for a section.")
+        _(
+            "Headings of level %(level)d are not part of the format; "
+            "use “### ” or “#### ” for a section."
+        )
         % {"level": level},
         line=number,
         code="heading_level",

@@ -11,12 +11,23 @@ from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from . import reading
 from .caching import cache_page_by_content_version
 from .models import Article, Author, month_bounds
 
 FRONT_PAGE_SIZE = 20
+# Column heads of the month calendar, Monday first: 一 二 三 四 五 六 日.
+WEEKDAYS = [
+    pgettext_lazy("calendar column", "Mon"),
+    pgettext_lazy("calendar column", "Tue"),
+    pgettext_lazy("calendar column", "Wed"),
+    pgettext_lazy("calendar column", "Thu"),
+    pgettext_lazy("calendar column", "Fri"),
+    pgettext_lazy("calendar column", "Sat"),
+    pgettext_lazy("calendar column", "Sun"),
+]
 LIST_PAGE_SIZE = 50
 
 
@@ -85,6 +96,7 @@ def month_archive(request, year, month):
     context = {
         "month": first,
         "weeks": weeks,
+        "weekdays": WEEKDAYS,
         "page": page,
         "total": total,
         "previous_month": published.filter(published_on__lt=first)
