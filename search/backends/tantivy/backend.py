@@ -26,6 +26,7 @@ import os
 import shutil
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,6 +63,9 @@ log = logging.getLogger(__name__)
 SCHEMA_FILE = "haystack-schema.json"
 MLT_TERMS = 25
 MERGE_AT_SEGMENTS = 8
+TOTAL = "_total"
+# Facets are counted beside the search for the top hits (see _run).
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-facets")
 HIGHLIGHT_OPTIONS = ("fragment_chars", "max_snippets")
 
 
@@ -244,8 +248,17 @@ class TantivySearchBackend(BaseSearchBackend):
             )
         limit = max(0, (end_offset if end_offset is not None else start_offset + 20) - start_offset)
         order = self._order(sort_by)
-        found = searcher.search(query, max(limit, 1), count=True, offset=start_offset, **order)
-        hits = found.hits[:limit]
+        wants_facets = bool(facets or date_facets or query_facets)
+        if wants_facets:
+            # Facets visit every match anyway, and count them on the way: meanwhile (tantivy
+            # releases the GIL) this thread takes the top hits without counting, which lets
+            # tantivy skip blocks of documents that cannot make the top.
+            counting = _POOL.submit(
+                self._facets, searcher, query, facets, date_facets, query_facets
+            )
+        found = searcher.search(
+            query, max(limit, 1), count=not wants_facets, offset=start_offset, **order
+        )
         highlighter = None
         if highlight:
             options = highlight if isinstance(highlight, dict) else {}
@@ -253,12 +266,13 @@ class TantivySearchBackend(BaseSearchBackend):
             highlighter = Highlighter(self.analyzer, compiled.highlight_terms, **options)
         results = [
             self._result(searcher, score, address, result_class, highlighter, bool(order))
-            for score, address in hits
+            for score, address in found.hits[:limit]
         ]
+        facet_counts, total = counting.result() if wants_facets else ({}, found.count)
         return {
             "results": results,
-            "hits": found.count,
-            "facets": self._facets(searcher, query, facets, date_facets, query_facets),
+            "hits": total,
+            "facets": facet_counts,
             "spelling_suggestion": None,
         }
 
@@ -303,9 +317,9 @@ class TantivySearchBackend(BaseSearchBackend):
         )
 
     def _facets(self, searcher, query, facets, date_facets, query_facets):
-        if not (facets or date_facets or query_facets):
-            return {}
-        aggregations = {}
+        """(haystack's facet counts, the number of matches) in one pass over the matches."""
+        # Every document has exactly one django_ct: its buckets add up to the matches.
+        aggregations = {TOTAL: {"terms": {"field": DJANGO_CT, "size": 1000}}}
         for name, options in (facets or {}).items():
             size = int(options.get("limit") or options.get("size") or 100)
             aggregations[name] = {"terms": {"field": name, "size": size}}
@@ -318,7 +332,8 @@ class TantivySearchBackend(BaseSearchBackend):
                     "ranges": [{"from": low, "to": high} for _start, low, high in buckets[name]],
                 }
             }
-        raw = searcher.aggregate(query, aggregations) if aggregations else {}
+        raw = searcher.aggregate(query, aggregations)
+        total = sum(bucket["doc_count"] for bucket in raw[TOTAL]["buckets"])
         result = {"fields": {}, "dates": {}, "queries": {}}
         for name in facets or {}:
             result["fields"][name] = [
@@ -340,7 +355,7 @@ class TantivySearchBackend(BaseSearchBackend):
                 [(tantivy.Occur.Must, query), (tantivy.Occur.Must, facet_query)]
             )
             result["queries"][f"{name}:{value}"] = searcher.search(both, 1, count=True).count
-        return result
+        return result, total
 
     def matching_ids(self, query, models=None):
         """The django_id of every document matching ``query`` (a tree or a string), unranked."""
