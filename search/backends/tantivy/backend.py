@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_FILE = "haystack-schema.json"
 MLT_TERMS = 25
-MERGE_AT_SEGMENTS = 8
+MERGE_AFTER_SEGMENTS = 8
 TOTAL = "_total"
 # Facets are counted beside the search for the top hits (see _run).
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-facets")
@@ -87,6 +87,7 @@ class TantivySearchBackend(BaseSearchBackend):
         self.analyzer = import_string(analyzer)() if analyzer else SimpleAnalyzer()
         self._index = None
         self._setup_lock = threading.Lock()
+        self._settled_segments = None  # segments after the last merge this process waited for
 
     # -- setup
 
@@ -183,9 +184,15 @@ class TantivySearchBackend(BaseSearchBackend):
             # A commit may start a merge. Waiting for it after a small commit would let an
             # editor's save wait seconds for a large merge; without waiting, dropping the
             # writer abandons the merge. So small commits wait only once enough small
-            # segments have piled up (merging those takes milliseconds).
-            if bulk or index.searcher().num_segments > MERGE_AT_SEGMENTS:
+            # segments have piled up on top of those the last merge left (merging small
+            # segments takes milliseconds).
+            segments = index.searcher().num_segments
+            if self._settled_segments is None:
+                self._settled_segments = segments
+            if bulk or segments > self._settled_segments + MERGE_AFTER_SEGMENTS:
                 raw.wait_merging_threads()
+                index.reload()
+                self._settled_segments = index.searcher().num_segments
             # Drop the writer now: that releases tantivy's lock for other processes.
             writer.raw = raw = None
 
