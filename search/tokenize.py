@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _NEWS_DICTIONARY = _PACKAGE_DIR / "dictionary" / "news.txt"
+_LOWERCASE_TWINS = _PACKAGE_DIR / "dictionary" / "lowercase.txt"
 _DEFAULT_CACHE_DIR = _PACKAGE_DIR.parent / "var" / "cache" / "jieba"
 
 
@@ -389,7 +390,7 @@ class _Segmenter:
     def load(cls) -> _Segmenter:
         reference = _load_jieba()
         terms = frozenset(filter(None, map(normalize, _news_terms())))
-        additions = _add_words(reference, _lowercase_twins(reference))
+        additions = _add_words(reference, _read_lowercase_twins())
         additions += _add_terms(reference, terms)
         return cls(reference, tuple(additions), terms)
 
@@ -492,12 +493,13 @@ def _news_terms() -> list[str]:
     return _NEWS_DICTIONARY.read_text(encoding="utf-8").split()
 
 
-def _lowercase_twins(reference: jieba.Tokenizer) -> list[tuple[str, int]]:
+def lowercase_twins(frequencies: dict[str, int]) -> list[tuple[str, int]]:
     """Casefolded forms of jieba's words with capitals (A股, T恤, CD机), at the same frequency.
 
-    words() sees casefolded text, where jieba's own "A股" could never match.
+    words() sees casefolded text, where jieba's own "A股" could never match. Computing them
+    walks jieba's whole dictionary, so they are kept in dictionary/lowercase.txt (a test
+    checks that the file is still what this function makes of jieba's dictionary).
     """
-    frequencies = reference.FREQ
     twins: dict[str, int] = {}
     for word, frequency in frequencies.items():
         if frequency and word.casefold() != word:
@@ -505,6 +507,11 @@ def _lowercase_twins(reference: jieba.Tokenizer) -> list[tuple[str, int]]:
             if not frequencies.get(twin):
                 twins[twin] = max(frequency, twins.get(twin, 0))
     return sorted(twins.items())
+
+
+def _read_lowercase_twins() -> list[tuple[str, int]]:
+    lines = _LOWERCASE_TWINS.read_text(encoding="utf-8").splitlines()
+    return [(word, int(frequency)) for word, frequency in (line.rsplit(" ", 1) for line in lines)]
 
 
 def _add_terms(reference: jieba.Tokenizer, terms: Iterable[str]) -> list[tuple[str, int]]:

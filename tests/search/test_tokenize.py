@@ -450,3 +450,9 @@ def throughput() -> None:
 
 if __name__ == "__main__":
     throughput()
+
+
+def test_the_shipped_lowercase_twins_are_what_jiebas_dictionary_gives():
+    shipped = Path(tokenize.__file__).with_name("dictionary") / "lowercase.txt"
+    expected = tokenize.lowercase_twins(tokenize._load_jieba().FREQ)
+    assert shipped.read_text(encoding="utf-8") == "".join(f"{w} {f}\n" for w, f in expected)
