@@ -1,0 +1,700 @@
+"""bench/REPORT.md from the results of bench.run: tables, the machine, and the targets."""
+
+import statistics
+
+from .corpus import CLASSES
+
+TARGET_SIZE = 100_000
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        if value >= 100:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}f}"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def ratio(theirs, ours):
+    if not theirs or not ours:
+        return "–"
+    return f"{theirs / ours:,.0f}×" if theirs / ours >= 10 else f"{theirs / ours:.1f}×"
+
+
+def mb(value):
+    return None if value is None else value / 1e6
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(fmt(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def label(result):
+    return f"{result['size']:,} · {result['database']}"
+
+
+def rebuild_fast(result):
+    runs = result.get("rebuild_fast") or []
+    return median([run["seconds"] for run in runs]), runs
+
+
+def http_run(result, page, connections):
+    for run in (result.get("http") or {}).get("runs", []):
+        if run["page"] == page and run["connections"] == connections:
+            return run
+    return None
+
+
+def worker_memory(result):
+    memory = (result.get("http") or {}).get("memory") or {}
+    return memory.get("workers") or []
+
+
+# -- targets ---------------------------------------------------------------------------------
+
+
+def targets(result):
+    """(target, measured, met, margin) for one result."""
+    rows = []
+    search = result.get("search") or {}
+    whoosh = (result.get("whoosh") or {}).get("search") or {}
+
+    def class_stat(stat):
+        values = {
+            cls: data["latency_ms"].get(stat)
+            for cls, data in search.items()
+            if isinstance(data, dict) and data.get("latency_ms")
+        }
+        worst = max(values, key=values.get) if values else None
+        return worst, values.get(worst)
+
+    worst, p95 = class_stat("p95")
+    rows.append(_row("search p95 ≤ 30 ms, every class", p95, 30, f"worst: {worst}"))
+    worst, p50 = class_stat("p50")
+    rows.append(_row("search p50 ≤ 10 ms, every class", p50, 10, f"worst: {worst}"))
+    for cls in ("common", "phrase"):
+        ours = (search.get(cls) or {}).get("latency_ms", {}).get("p95")
+        theirs = (whoosh.get(cls) or {}).get("latency_ms", {}).get("p95")
+        if ours and theirs:
+            speedup = theirs / ours
+            met = speedup >= 20
+            rows.append(
+                (
+                    f"≥ 20× faster than Whoosh at p95, {cls}",
+                    f"{speedup:,.1f}× ({fmt(ours)} vs {fmt(theirs)} ms)",
+                    met,
+                    f"{speedup / 20:.1f}× the target",
+                )
+            )
+        else:
+            rows.append((f"≥ 20× faster than Whoosh at p95, {cls}", "not measured", None, ""))
+    run = http_run(result, "search_distinct", 8)
+    rows.append(
+        _row(
+            "search page p95 ≤ 100 ms at 8 clients",
+            run and run["p95_ms"],
+            100,
+            "distinct URLs (uncached)",
+        )
+    )
+    run = http_run(result, "search", 8)
+    rows.append(
+        _row(
+            "… the same few search URLs, repeated",
+            run and run["p95_ms"],
+            100,
+            "served from the page cache once seen",
+        )
+    )
+    runs32 = [r for r in (result.get("http") or {}).get("runs", []) if r["connections"] == 32]
+    if runs32:
+        errors = sum(r["errors"] for r in runs32)
+        rows.append(("no errors at 32 clients", f"{errors} errors", errors == 0, "all three pages"))
+    else:
+        rows.append(("no errors at 32 clients", "not measured", None, ""))
+    articles = [
+        r["rps"] for r in (result.get("http") or {}).get("runs", []) if r["page"] == "article"
+    ]
+    best = max(articles) if articles else None
+    rows.append(_row("article page ≥ 500 req/s, 2 workers", best, 500, "best of 1/8/32", low=True))
+    seconds, _runs = rebuild_fast(result)
+    rows.append(
+        _row("rebuild ≤ 90 s per 100k, fast tokeniser (s)", seconds, 90 * result["size"] / 1e5)
+    )
+    jieba = result.get("rebuild_jieba")
+    if jieba:
+        projected = jieba["seconds"] * jieba["total"] / max(jieba["articles"], 1)
+        note = (
+            ""
+            if jieba["finished"]
+            else f"stopped at the budget; projected from {jieba['articles']:,}"
+        )
+        rows.append(
+            _row(
+                "rebuild ≤ 8 min per 100k, jieba alone (s)",
+                projected,
+                480 * result["size"] / 1e5,
+                note,
+            )
+        )
+    save = (result.get("save") or {}).get("found_ms", {}).get("p50")
+    rows.append(_row("editor's save searchable ≤ 200 ms (median)", save, 200, "same process"))
+    save_http = (((result.get("http") or {}).get("save_http") or {}).get("found_ms") or {}).get(
+        "p50"
+    )
+    if save_http is not None:
+        rows.append(_row("… seen by another worker over HTTP", save_http, 200, "gunicorn"))
+    workers = worker_memory(result)
+    if workers:
+        rss = max(w["rss"] for w in workers)
+        pss = max(w["pss"] for w in workers)
+        rows.append(_row("each worker < 250 MB resident (RSS, MB)", rss, 250, f"PSS {pss:.0f} MB"))
+    first = (result.get("http") or {}).get("first_request_s")
+    rows.append(_row("first request after start ≤ 2 s", first, 2, "a search page"))
+    return rows
+
+
+def _row(name, value, limit, note="", low=False):
+    """A target row; ``low`` means the value must be at least ``limit``."""
+    if value is None:
+        return (name, "not measured", None, note)
+    met = value >= limit if low else value <= limit
+    margin = value / limit
+    how = f"{margin:.2f}× the limit" if not low else f"{margin:.2f}× the floor"
+    return (name, fmt(float(value)), met, f"{how}; {note}" if note else how)
+
+
+def mark(met):
+    return {True: "met", False: "**missed**", None: "–"}[met]
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def commands(results):
+    found = []
+    for result in results:
+        for command in (
+            result.get("command"),
+            (result.get("whoosh") or {}).get("command"),
+            result.get("command_note"),
+        ):
+            if command and command not in found:
+                found.append(command)
+    return found
+
+
+def render(results, info):
+    results = sorted(results, key=lambda r: (r["size"], r["database"] != "sqlite"))
+    for result in results:
+        # Whoosh searches its own index and never reads the database at query time, so a size's
+        # Whoosh run on one database is the baseline for the other database too.
+        if not result.get("whoosh"):
+            for other in results:
+                if other["size"] == result["size"] and other.get("whoosh"):
+                    result["whoosh"] = dict(other["whoosh"], borrowed_from=other["database"])
+                    break
+    out = ["# Benchmark report", ""]
+    out += [
+        "Generated by `bench/run.py`; every figure below was measured in the run described here. "
+        "Analysis, profiles and proposed product changes: `bench/FINDINGS.md`.",
+        "",
+        "## Machine and run",
+        "",
+        f"- Date: {info['date']}; wall time {info['wall_s'] / 60:.1f} min",
+        f"- Commit when the report was written: `{info['commit']}`"
+        + (" (work tree had changes)" if info["dirty"] else "")
+        + "; when each part was measured: "
+        + ", ".join(f"{label(r)} `{r.get('commit', '?')}`" for r in results)
+        + "; the commit of every phase is under *Machine load while measuring*",
+        f"- nproc {info['nproc']}, {info['cpu']}, {info['memory_gib']} GiB memory, "
+        f"kernel {info['kernel']}",
+        f"- Python {info['python']}, PostgreSQL {info['postgresql']}, {info['wrk']}",
+        "- Packages: " + ", ".join(f"{k} {v}" for k, v in info["packages"].items()),
+        f"- This report: `{info['command']}` (the Makefile: `make bench`, `make bench-smoke`)",
+        *[f"- Measured by: `{command}`" for command in commands(results)],
+        "",
+        "A noisy 2-core machine: wrk, gunicorn's two workers and the database share the two "
+        "cores. Latencies are percentiles of repeated runs; ratios compare figures taken in the "
+        "same run.",
+        "",
+    ]
+    if not results:
+        return "\n".join([*out, "No results."])
+    if info.get("missing"):
+        out += ["**Not measured in this run:** " + ", ".join(info["missing"]) + ".", ""]
+    for result in results:
+        if result.get("reconstructed"):
+            out += [f"**{label(result)}** was reconstructed {result['reconstructed']}.", ""]
+        if (result.get("http") or {}).get("save_http_error"):
+            out += [
+                f"**{label(result)}**: the editor's save over HTTP failed: "
+                f"{result['http']['save_http_error']}.",
+                "",
+            ]
+    out += corpus_section(results)
+    out += targets_section(results)
+    out += import_section(results)
+    out += index_section(results)
+    out += tokenise_section(results)
+    out += search_section(results)
+    out += http_section(results)
+    out += memory_section(results)
+    out += save_section(results)
+    out += sizes_section(results)
+    out += load_section(results)
+    out += [
+        "## How it was measured",
+        "",
+        "- Import: `Importer.import_file(path, published_on=day)` for each day's file, one "
+        "Importer for the whole corpus; MB/s counts the source files' UTF-8 bytes.",
+        "- Index: `search.sync.rebuild()` in a fresh process (fast = rjieba in bulk mode; "
+        "jieba = `search.tokenize.fast_available` forced to False). MB/s counts the indexed "
+        "text (title, deck, headings, bodies) as UTF-8.",
+        "- Search: `SearchForm(data).params()` then `searching.run(params)`: 20 highlighted "
+        "hits and the year, month, author and publication facets; after warm-up, the queries "
+        "of each class in turn. Whoosh: `SearchQuerySet().filter(content=AutoQuery(q))` with "
+        "the same filters, sort, facets and `.highlight()`, 20 hits.",
+        "- HTTP: gunicorn with `newsarchive/gunicorn.conf.py`, production settings, 2 sync "
+        "workers, on 127.0.0.1; wrk with `bench/wrk_report.lua` spreading requests over the "
+        "search URLs of the query classes, 200 article URLs, or the front page; each run "
+        "bounded in time. Errors = non-2xx answers + socket errors (connect, read, write, "
+        "timeout).",
+        "- Memory: `/proc/<pid>/smaps_rollup` of the master and each worker after the load.",
+        "- Editor's save: a section body and the article saved in one `transaction.atomic()`, "
+        "then `searching.run` polled every 5 ms (same process; the index catches up in "
+        "`on_commit`), and the search API of the running gunicorn polled (another process).",
+        "- Whoosh baseline: `bench/whoosh_settings.py`, `bench/whoosh_backend.py` (haystack's "
+        "backend with `jieba.analyse.ChineseAnalyzer`), `bench/whoosh_app`; haystack's own "
+        "`update_index`, stopped at the time budget if it runs over (then its rate is over the "
+        "documents committed so far and its searches ran on that partial index).",
+        "",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def corpus_section(results):
+    out = ["## Corpus", ""]
+    seen = {}
+    for result in results:
+        seen.setdefault(result["size"], result)
+    rows = []
+    for result in seen.values():
+        c = result["corpus"]
+        rows.append(
+            (
+                c["articles"],
+                c["files"],
+                c["bytes"] / 1e6,
+                round(c["chars"] / c["articles"]),
+            )
+        )
+    out.append(table(["articles", "files (days)", "MB (UTF-8)", "chars per article"], rows))
+    out += [
+        "",
+        "Query words, picked from each generated corpus (articles containing the text):",
+        "",
+    ]
+    for size, result in seen.items():
+        rows = []
+        for q in result.get("queries", []):
+            extra = " ".join(f"{k}={v}" for k, v in q.get("params", {}).items())
+            rows.append(
+                (CLASSES.get(q["cls"], q["cls"]), q["q"], extra, q["docs"] or "–", q["note"])
+            )
+        out += [f"**{size:,} articles**", ""]
+        out.append(table(["class", "query", "filters", "articles", "note"], rows))
+        out.append("")
+    return out
+
+
+def targets_section(results):
+    out = ["## Targets", ""]
+    chosen = sorted(results, key=lambda r: r["size"] != TARGET_SIZE)
+    out.append(
+        "Targets are set for 100k articles on this 2-core machine; smaller corpora are shown "
+        "for reference, with the rebuild limits scaled to their size. Whoosh ratios use the "
+        "Whoosh run of the same corpus size."
+    )
+    out.append("")
+    for result in chosen:
+        out += [f"**{label(result)}**", ""]
+        rows = [(name, value, mark(met), margin) for name, value, met, margin in targets(result)]
+        out.append(table(["target", "measured", "", "by how much"], rows))
+        out.append("")
+    return out
+
+
+def import_section(results):
+    rows = []
+    for r in results:
+        for key, how in (
+            ("import", "bulk"),
+            ("import_as_shipped", "Importer alone: index catches up after each file"),
+        ):
+            i = r.get(key)
+            if not i:
+                continue
+            note = (
+                ""
+                if i.get("finished", True)
+                else f"{fmt(i['files'])} of {fmt(i['all_files'])} files"
+            )
+            if key == "import":
+                note = (
+                    f"in changes.deferred(); the index then caught up in "
+                    f"{i['catch_up_seconds']:.0f} s"
+                    if i.get("deferred_block")
+                    else "index hook disconnected; the index is rebuilt after"
+                )
+            rows.append(
+                (
+                    label(r),
+                    how,
+                    i["articles"],
+                    i["seconds"],
+                    i["articles_per_s"],
+                    i["mb_per_s"],
+                    note,
+                )
+            )
+    return [
+        "## Import",
+        "",
+        "`Importer.import_file` file by file, one Importer for the whole corpus. Bulk: inside "
+        "`articles.changes.deferred()` as the import_articles command runs it (before that "
+        "block existed: with the search app's after-commit hook disconnected). Importer alone: "
+        "each file's commit makes the index catch up at once; stopped after a time budget.",
+        "",
+        table(["corpus", "how", "articles", "s", "articles/s", "MB/s", "note"], rows),
+        "",
+    ]
+
+
+def index_section(results):
+    rows = []
+    for r in results:
+        seconds, runs = rebuild_fast(r)
+        fast = runs[0] if runs else {}
+        rate = r["size"] / seconds if seconds else None
+        mb = fast.get("mb_per_s", 0) * fast.get("seconds", 0) / seconds if seconds else None
+        rows.append((label(r), "ours, rjieba", seconds, rate, mb, f"median of {len(runs)}"))
+        jieba = r.get("rebuild_jieba")
+        if jieba:
+            note = "finished" if jieba["finished"] else f"stopped at {jieba['articles']:,}"
+            rows.append(
+                (
+                    label(r),
+                    "ours, jieba alone",
+                    jieba["seconds"],
+                    jieba["articles_per_s"],
+                    jieba["mb_per_s"],
+                    note,
+                )
+            )
+        whoosh = r.get("whoosh")
+        if whoosh and not whoosh.get("borrowed_from"):
+            note = (
+                "finished"
+                if whoosh["finished"]
+                else f"stopped at the {whoosh['budget_s']:.0f} s budget with "
+                f"{whoosh['documents']:,} documents"
+            )
+            ours_rate = rate or 0
+            rows.append(
+                (
+                    label(r),
+                    "Whoosh + jieba",
+                    whoosh["seconds"],
+                    whoosh["articles_per_s"],
+                    None,
+                    f"{note}; ours is {ratio(ours_rate, whoosh['articles_per_s'])} faster",
+                )
+            )
+    return [
+        "## Indexing (full rebuild)",
+        "",
+        table(["corpus", "indexer", "s", "articles/s", "MB/s", "note"], rows),
+        "",
+    ]
+
+
+def tokenise_section(results):
+    rows = []
+    for r in results:
+        t = r.get("tokenise")
+        if not t:
+            continue
+        for name in (
+            "rjieba_cut_raw",
+            "jieba_lcut_raw",
+            "words_fast",
+            "words_jieba",
+            "grams",
+            "normalize",
+        ):
+            if name not in t:
+                continue
+            rows.append((label(r), name, t["bytes"] / 1e6, t[name]["seconds"], t[name]["mb_per_s"]))
+    if not rows:
+        return []
+    return [
+        "## Tokeniser alone (the upper limit for indexing)",
+        "",
+        "`search.tokenize.words(text, fast=…)`, `ChineseAnalyzer().grams(text)` and "
+        "`normalize(text)` on the indexed text of the first articles, one process, one core; "
+        "`*_raw` is the bare segmenter (rjieba's or jieba's cut of the normalised text), to "
+        "show what building words with offsets and sub-words adds.",
+        "",
+        table(["corpus", "function", "MB", "s", "MB/s"], rows),
+        "",
+    ]
+
+
+def search_section(results):
+    out = [
+        "## Search latency (searching.run, 20 highlighted hits with facets)",
+        "",
+        "ms; p50 / p95 / p99 over the repeated runs of each class. Whoosh: the same queries "
+        "through haystack. *hits* is the number of matching articles for the class's first "
+        "query (ours / Whoosh): where Whoosh finds nothing it is fast for a bad reason.",
+        "",
+    ]
+    for r in results:
+        search = r.get("search") or {}
+        whoosh = ((r.get("whoosh") or {}).get("search")) or {}
+        rows = []
+        for cls, data in search.items():
+            ours = data["latency_ms"]
+            theirs = (whoosh.get(cls) or {}).get("latency_ms") or {}
+            ours_hits = data["queries"][0]["count"] if data["queries"] else None
+            theirs_hits = (
+                whoosh[cls]["queries"][0]["count"] if whoosh.get(cls, {}).get("queries") else None
+            )
+            fallback = any(q.get("fallback") for q in data["queries"])
+            rows.append(
+                (
+                    CLASSES.get(cls, cls),
+                    ours.get("p50"),
+                    ours.get("p95"),
+                    ours.get("p99"),
+                    theirs.get("p50"),
+                    theirs.get("p95"),
+                    ratio(theirs.get("p95"), ours.get("p95")),
+                    f"{fmt(ours_hits)} / {fmt(theirs_hits)}" + (" (fallback)" if fallback else ""),
+                    f"{ours.get('n', 0)} / {theirs.get('n', 0) or '–'}",
+                )
+            )
+        heading = f"**{label(r)}**"
+        whoosh_run = r.get("whoosh") or {}
+        if whoosh_run.get("borrowed_from"):
+            heading += f" (Whoosh: the run on {whoosh_run['borrowed_from']})"
+        if whoosh_run and not whoosh_run.get("finished"):
+            heading += (
+                f" (Whoosh searched its partial index: {whoosh_run['documents']:,} of "
+                f"{r['size']:,} articles, all it committed within its time budget)"
+            )
+        out += [heading, ""]
+        out.append(
+            table(
+                [
+                    "class",
+                    "ours p50",
+                    "p95",
+                    "p99",
+                    "Whoosh p50",
+                    "p95",
+                    "Whoosh/ours p95",
+                    "hits",
+                    "runs",
+                ],
+                rows,
+            )
+        )
+        out.append("")
+    return out
+
+
+def http_section(results):
+    out = ["## HTTP (gunicorn, 2 workers, wrk on 127.0.0.1)", ""]
+    for r in results:
+        http = r.get("http")
+        if r.get("http_skipped"):
+            out += [f"**{label(r)}**: not measured, {r['http_skipped']}.", ""]
+        if not http:
+            continue
+        rows = [
+            (
+                run["page"],
+                run["connections"],
+                run["rps"],
+                run["p50_ms"],
+                run["p95_ms"],
+                run["p99_ms"],
+                run["non2xx"],
+                run["socket_errors"],
+            )
+            for run in http["runs"]
+        ]
+        out += [f"**{label(r)}** ({http['duration_s']} s a run)", ""]
+        out.append(
+            table(
+                ["page", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "socket"],
+                rows,
+            )
+        )
+        out.append("")
+    return out
+
+
+def memory_section(results):
+    rows = []
+    for r in results:
+        http = r.get("http")
+        if not http:
+            continue
+        idle = http.get("memory_idle", {}).get("workers", [])
+        after = http.get("memory", {}).get("workers", [])
+        master = http.get("memory", {}).get("master", {})
+        rows.append(
+            (
+                label(r),
+                http.get("first_request_s"),
+                http.get("first_article_s"),
+                master.get("rss"),
+                " / ".join(fmt(w["rss"], 0) for w in idle),
+                " / ".join(fmt(w["rss"], 0) for w in after),
+                " / ".join(fmt(w["pss"], 0) for w in after),
+            )
+        )
+    if not rows:
+        return []
+    return [
+        "## Start-up and memory",
+        "",
+        "First request: seconds from starting gunicorn until a search page answered 200; the "
+        "first article page is timed right after. Memory in MB; workers after start (idle) and "
+        "after the load.",
+        "",
+        table(
+            [
+                "corpus",
+                "first search (s)",
+                "then article (s)",
+                "master RSS",
+                "workers RSS idle",
+                "workers RSS loaded",
+                "workers PSS loaded",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
+def save_section(results):
+    rows = []
+    for r in results:
+        save = r.get("save") or {}
+        found = save.get("found_ms") or {}
+        commit = save.get("commit_ms") or {}
+        http = ((r.get("http") or {}).get("save_http") or {}).get("found_ms") or {}
+        rows.append(
+            (
+                label(r),
+                commit.get("p50"),
+                found.get("p50"),
+                found.get("max"),
+                http.get("p50"),
+                http.get("max"),
+                found.get("n"),
+            )
+        )
+    return [
+        "## An editor's save reaching the index",
+        "",
+        "ms from the start of the save until a search finds the new text.",
+        "",
+        table(
+            [
+                "corpus",
+                "commit (p50)",
+                "searchable, same process (p50)",
+                "max",
+                "via the site (p50)",
+                "max",
+                "runs",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
+def load_section(results):
+    rows = []
+    for r in results:
+        if not r.get("loadavg"):
+            continue
+        codes = r.get("code") or []
+        cells = []
+        for index, (phase, load) in enumerate(r["loadavg"]):
+            code = f" @{codes[index][1]}" if index < len(codes) else ""
+            cells.append(f"{phase} {load}{code}")
+        rows.append((label(r), ", ".join(cells)))
+    if not rows:
+        return []
+    return [
+        "## Machine load while measuring",
+        "",
+        "The 1-minute load average as each measuring process started (2 cores: above 2 means "
+        "something else was competing for the CPU, such as another session's test run).",
+        "",
+        table(["corpus", "phase: load @commit (+ = uncommitted changes in the tree)"], rows),
+        "",
+    ]
+
+
+def sizes_section(results):
+    rows = []
+    for r in results:
+        whoosh = r.get("whoosh") or {}
+        rows.append(
+            (
+                label(r),
+                mb(r.get("index_bytes")),
+                mb(whoosh.get("index_bytes")),
+                whoosh.get("documents"),
+                mb(r.get("database_bytes")),
+                r["corpus"]["bytes"] / 1e6,
+            )
+        )
+    return [
+        "## Sizes on disk",
+        "",
+        table(
+            [
+                "corpus",
+                "our index (MB)",
+                "Whoosh index (MB)",
+                "Whoosh documents",
+                "database (MB)",
+                "source text (MB)",
+            ],
+            rows,
+        ),
+        "",
+    ]

@@ -1,0 +1,3 @@
+"""The baseline serves no pages: update_index and SearchQuerySet need no URLs."""
+
+urlpatterns = []

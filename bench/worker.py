@@ -1,0 +1,439 @@
+"""One measurement, run in its own process with Django set up: python -m bench.worker PHASE ARGS.
+
+bench.run starts one process per phase, so that each phase starts cold the way a command does,
+and so that the product and the Whoosh baseline never share a process. Every phase writes its
+result as JSON to the path given with --out.
+"""
+
+import argparse
+import inspect
+import json
+import statistics
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+
+def setup():
+    import django
+
+    django.setup()
+
+
+def percentiles(values):
+    """p50/p95/p99/mean/max of latencies in ms (nearest-rank on the sorted sample)."""
+    if not values:
+        return {}
+    ordered = sorted(values)
+
+    def rank(p):
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+    return {
+        "n": len(ordered),
+        "p50": rank(50),
+        "p95": rank(95),
+        "p99": rank(99),
+        "mean": statistics.fmean(ordered),
+        "max": ordered[-1],
+    }
+
+
+# -- the product --------------------------------------------------------------------------------
+
+
+def phase_import(args):
+    """Import the corpus file by file through one Importer, as a bulk load does.
+
+    --mode deferred (the bulk load): inside ``articles.changes.deferred()``, as the import_articles
+    command does, so the index catches up once at the end (timed apart, as catch_up_seconds);
+    where the product has no such block, the after-commit hook is disconnected instead and the
+    index is left to the rebuild. --mode as_shipped: the Importer alone, whose every file's commit
+    makes the index catch up at once; --budget stops it after that many seconds.
+    """
+    from contextlib import nullcontext
+
+    from bench.corpus import Corpus
+
+    setup()
+    from articles import changes
+    from articles.importer import Importer
+    from articles.models import Article
+
+    block = nullcontext()
+    if args.mode == "deferred":
+        if hasattr(changes, "deferred"):
+            block = changes.deferred()
+        else:
+            changes.changes_committed.disconnect(dispatch_uid="search.changes_committed")
+    corpus = Corpus.load(args.corpus)
+    files = list(corpus.day_files())
+    importer = Importer(files[0][0])
+    takes_date = "published_on" in inspect.signature(importer.import_file).parameters
+    started = time.perf_counter()
+    created = done_bytes = done_files = 0
+    with block:
+        for day, path in files:
+            if takes_date:
+                report = importer.import_file(path, published_on=day)
+            else:
+                # One importer for the whole corpus keeps its publication and author lookups;
+                # the importer reads the day of publication from this attribute.
+                importer.published_on = day
+                report = importer.import_file(path)
+            created += len(report.created)
+            done_bytes += path.stat().st_size
+            done_files += 1
+            if args.budget and time.perf_counter() - started > args.budget:
+                break
+        seconds = time.perf_counter() - started
+    catch_up_seconds = time.perf_counter() - started - seconds
+    return {
+        "mode": args.mode,
+        "deferred_block": hasattr(changes, "deferred"),
+        "catch_up_seconds": catch_up_seconds,
+        "articles": created,
+        "in_database": Article.objects.count(),
+        "files": done_files,
+        "all_files": len(files),
+        "finished": done_files == len(files),
+        "bytes": done_bytes,
+        "seconds": seconds,
+        "articles_per_s": created / seconds,
+        "mb_per_s": done_bytes / 1e6 / seconds,
+    }
+
+
+class OutOfTime(Exception):
+    pass
+
+
+def phase_rebuild(args):
+    setup()
+    from search import sync, tokenize
+
+    if args.mode == "jieba":
+        tokenize.fast_available = lambda: False  # what bulk mode checks before it uses rjieba
+    index_queryset = sync.article_index().index_queryset()
+    total = index_queryset.count()
+    text_bytes = _text_bytes()
+    done = 0
+    started = time.perf_counter()
+    deadline = started + args.budget if args.budget else None
+
+    def progress(count):
+        nonlocal done
+        done += count
+        if deadline and time.perf_counter() > deadline:
+            raise OutOfTime
+
+    try:
+        added = sync.rebuild(progress=progress)
+        finished = True
+    except OutOfTime:
+        added, finished = done, False
+    seconds = time.perf_counter() - started
+    return {
+        "mode": args.mode,
+        "fast_available": tokenize.fast_available(),
+        "articles": added,
+        "total": total,
+        "finished": finished,
+        "seconds": seconds,
+        "articles_per_s": added / seconds,
+        "mb_per_s": text_bytes * (added / max(total, 1)) / 1e6 / seconds,
+    }
+
+
+def _text_bytes():
+    """UTF-8 bytes of the indexed text (title, deck, headings, bodies) of published articles."""
+    from django.db.models import Sum
+    from django.db.models.functions import Length
+
+    from articles.models import Article, Section
+
+    published = Article.objects.published()
+    chars = (published.aggregate(n=Sum(Length("title")) + Sum(Length("deck")))["n"] or 0) + (
+        Section.objects.filter(article__in=published).aggregate(
+            n=Sum(Length("body")) + Sum(Length("heading"))
+        )["n"]
+        or 0
+    )
+    return chars * 3  # nearly all of it is CJK, three bytes a character
+
+
+def phase_tokenise(args):
+    """Throughput of the tokeniser alone on the indexed text of the first articles."""
+    setup()
+    from articles.models import Article
+    from search import tokenize
+    from search.analysis import ChineseAnalyzer
+    from search.search_indexes import ArticleIndex
+
+    index = ArticleIndex()
+    texts, size = [], 0
+    for article in Article.objects.published().with_sections().order_by("pk").iterator(500):
+        text = index.prepare_text(article)
+        texts.append(text)
+        size += len(text.encode())
+        if size >= args.bytes:
+            break
+    analyzer = ChineseAnalyzer()
+    tokenize.words("预热")  # loads jieba and rjieba outside the timings
+    result = {"bytes": size, "articles": len(texts), "fast_available": tokenize.fast_available()}
+    segmenter = tokenize._segmenter()  # the raw segmenters, to show what words() adds to them
+    runs = {
+        "rjieba_cut_raw": lambda t: segmenter.fast.cut(tokenize.normalize(t), True),
+        "jieba_lcut_raw": lambda t: segmenter.reference.lcut(tokenize.normalize(t)),
+        "words_fast": lambda t: tokenize.words(t, fast=True),
+        "words_jieba": lambda t: tokenize.words(t, fast=False),
+        "grams": analyzer.grams,
+        "normalize": tokenize.normalize,
+    }
+    for name, function in runs.items():
+        started = time.perf_counter()
+        for text in texts:
+            function(text)
+        seconds = time.perf_counter() - started
+        result[name] = {"seconds": seconds, "mb_per_s": size / 1e6 / seconds}
+    return result
+
+
+def _query_dict(query):
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    data["q"] = query["q"]
+    for key, value in query.get("params", {}).items():
+        data[key] = value
+    return data
+
+
+def phase_search(args):
+    setup()
+    from search import searching
+
+    queries = json.loads(Path(args.queries).read_text())
+
+    def once(query):
+        form = searching.SearchForm(_query_dict(query))
+        form.is_valid()
+        params = form.params()
+        started = time.perf_counter()
+        outcome = searching.run(params)
+        elapsed = (time.perf_counter() - started) * 1000
+        return elapsed, outcome
+
+    return _latencies(queries, once, args, _describe_outcome)
+
+
+def _describe_outcome(outcome):
+    highlighted = sum(1 for hit in outcome.hits if any("<mark>" in h for h, _ in hit.snippets))
+    return {
+        "count": outcome.count,
+        "hits": len(outcome.hits),
+        "highlighted": highlighted,
+        "fallback": outcome.fallback,
+        "facets": sum(len(v) for v in outcome.facets.values()),
+    }
+
+
+def _latencies(queries, once, args, describe):
+    """Warm up, then run each class's queries in turn: up to --runs a class, or --seconds."""
+    by_class = {}
+    for query in queries:
+        by_class.setdefault(query["cls"], []).append(query)
+    result = {}
+    for cls, members in by_class.items():
+        details = []
+        for query in members:
+            for _ in range(args.warmup):
+                once(query)
+            _elapsed, outcome = once(query)
+            details.append(
+                {"q": query["q"], "params": query.get("params", {}), **describe(outcome)}
+            )
+        timings = []
+        started = time.perf_counter()
+        index = 0
+        while len(timings) < args.runs and time.perf_counter() - started < args.seconds:
+            elapsed, _outcome = once(members[index % len(members)])
+            timings.append(elapsed)
+            index += 1
+        result[cls] = {"latency_ms": percentiles(timings), "queries": details}
+    return result
+
+
+def phase_save(args):
+    """An editor's save reaching the index: save a section and the article, then search for it."""
+    setup()
+    from django.db import transaction
+
+    from articles.models import Article
+    from search import searching, sync
+
+    sync.ensure_fresh()
+    articles = list(Article.objects.published().order_by("?").values_list("pk", flat=True)[:50])
+    samples = []
+    for index in range(args.runs):
+        token = "校订" + uuid.uuid4().hex[:8]
+        article = Article.objects.with_sections().get(pk=articles[index % len(articles)])
+        section = article.sections.all()[0]
+        section.body = f"{section.body}\n\n编辑补记{token}。"
+        started = time.perf_counter()
+        with transaction.atomic():  # what the admin's change view does: one transaction
+            section.save()
+            article.save()
+        committed = time.perf_counter()
+        found = _wait_until_found(
+            lambda t=token: (
+                searching.run({"q": t, "sort": "relevance", "page": 1}, facets=False).count
+            ),
+            started,
+        )
+        samples.append({"commit_ms": (committed - started) * 1000, "found_ms": found})
+    return {
+        "runs": samples,
+        "found_ms": percentiles([s["found_ms"] for s in samples if s["found_ms"] is not None]),
+        "commit_ms": percentiles([s["commit_ms"] for s in samples]),
+    }
+
+
+def _wait_until_found(count, started, timeout=30.0):
+    while time.perf_counter() - started < timeout:
+        if count():
+            return (time.perf_counter() - started) * 1000
+        time.sleep(0.005)
+    return None
+
+
+def phase_save_http(args):
+    """The same, seen by a reader of the running site: poll the search API of another process."""
+    setup()
+    from django.db import transaction
+
+    from articles.models import Article
+
+    articles = list(Article.objects.published().order_by("?").values_list("pk", flat=True)[:50])
+    samples = []
+
+    def api_count(token):
+        url = f"{args.base}/api/search/?" + urllib.parse.urlencode({"q": token})
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.loads(response.read())["count"]
+
+    for index in range(args.runs):
+        token = "网校" + uuid.uuid4().hex[:8]
+        article = Article.objects.with_sections().get(pk=articles[index % len(articles)])
+        section = article.sections.all()[0]
+        section.body = f"{section.body}\n\n编辑补记{token}。"
+        started = time.perf_counter()
+        with transaction.atomic():
+            section.save()
+            article.save()
+        found = _wait_until_found(lambda t=token: api_count(t), started)
+        samples.append({"found_ms": found})
+    return {
+        "runs": samples,
+        "found_ms": percentiles([s["found_ms"] for s in samples if s["found_ms"] is not None]),
+    }
+
+
+# -- the baseline: haystack + Whoosh + jieba's ChineseAnalyzer ----------------------------------
+
+
+def phase_whoosh_search(args):
+    setup()
+    from haystack.inputs import AutoQuery
+    from haystack.query import SearchQuerySet
+
+    queries = json.loads(Path(args.queries).read_text())
+
+    def once(query):
+        params = query.get("params", {})
+        started = time.perf_counter()
+        sqs = SearchQuerySet().filter(content=AutoQuery(query["q"]))
+        if params.get("from"):
+            sqs = sqs.filter(published_on__gte=params["from"])
+        if params.get("to"):
+            sqs = sqs.filter(published_on__lte=params["to"])
+        if params.get("sort") in ("newest", "oldest"):
+            sqs = sqs.order_by("-published_on" if params["sort"] == "newest" else "published_on")
+        sqs = sqs.facet("year").facet("month").facet("author").facet("publication").highlight()
+        hits = list(sqs[:20])
+        outcome = {
+            "count": sqs.count(),
+            "hits": len(hits),
+            "highlighted": sum(
+                1
+                for hit in hits
+                if any("<em" in (h or "") for h in (hit.highlighted or {}).get("text", []))
+            )
+            if hits
+            else 0,
+            "facets": sum(len(v) for v in (sqs.facet_counts().get("fields") or {}).values()),
+            "fallback": False,
+        }
+        return (time.perf_counter() - started) * 1000, outcome
+
+    return _latencies(queries, once, args, lambda outcome: outcome)
+
+
+def phase_whoosh_count(args):
+    setup()
+    from haystack import connections
+
+    backend = connections["default"].get_backend()
+    backend.setup()
+    return {"documents": backend.index.refresh().doc_count()}
+
+
+def phase_urls(args):
+    """Addresses of a spread of published articles, for the article-page load."""
+    setup()
+    from articles.models import Article
+
+    pks = list(Article.objects.published().values_list("pk", flat=True).order_by("pk"))
+    step = max(1, len(pks) // args.runs)
+    chosen = Article.objects.filter(pk__in=pks[::step][: args.runs])
+    return {"urls": [article.get_absolute_url() for article in chosen]}
+
+
+PHASES = {
+    "urls": phase_urls,
+    "import": phase_import,
+    "rebuild": phase_rebuild,
+    "tokenise": phase_tokenise,
+    "search": phase_search,
+    "save": phase_save,
+    "save_http": phase_save_http,
+    "whoosh_search": phase_whoosh_search,
+    "whoosh_count": phase_whoosh_count,
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.worker")
+    parser.add_argument("phase", choices=PHASES)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--corpus")
+    parser.add_argument("--queries")
+    parser.add_argument(
+        "--mode", default="", choices=["", "fast", "jieba", "deferred", "as_shipped"]
+    )
+    parser.add_argument("--budget", type=float, default=0)
+    parser.add_argument("--bytes", type=int, default=3_000_000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--base")
+    args = parser.parse_args(argv)
+    result = PHASES[args.phase](args)
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
