@@ -20,6 +20,8 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 wsgi_app = "newsarchive.wsgi:application"
+# No control socket: nothing here uses gunicornc, and it would write under $HOME.
+control_socket_disable = True
 
 
 def post_fork(server, worker):
