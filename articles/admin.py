@@ -182,6 +182,14 @@ class ArticleAdmin(VersionAdmin):
             _("Preview draft"),
         )
 
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        # Most archives hold one paper: choose it for the editor.
+        publications = list(Publication.objects.values_list("pk", flat=True)[:2])
+        if len(publications) == 1:
+            initial.setdefault("publication", publications[0])
+        return initial
+
     def get_inlines(self, request, obj):
         # A figure points into a saved section, and the add form has none yet:
         # figures printed in the text are extracted when the article is saved,
