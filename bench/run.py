@@ -618,7 +618,7 @@ def parse_args(argv):
     parser.add_argument(
         "--jieba-on", nargs="*", default=["sqlite"], help="databases to rebuild with jieba alone"
     )
-    parser.add_argument("--jieba-budget", type=float, default=1200, help="seconds")
+    parser.add_argument("--jieba-budget", type=float, default=600, help="seconds")
     options = parser.parse_args(argv)
     if options.databases is None:
         options.databases = ["sqlite"] if options.quick else ["sqlite", "postgresql"]
