@@ -11,7 +11,8 @@ records, as its checkpoint, the id of the last change-log row it reflects.
   between its commit and the index write is replayed.
 - A rolled-back edit never wrote a row, so it never reaches the index.
 - tantivy allows one writer per index: a process that cannot get the lock
-  within a moment leaves the work to the holder or to the next search.
+  within a moment leaves the work to the holder or to the next search. So does
+  a process whose own writer is finishing a merge in the background.
 """
 
 import logging
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 REQUEST_BATCH = 200
 COMMIT_BATCH = 1000
 REQUEST_LOCK_TIMEOUT = 0.2
+# An editor's save waits this long for another process's writer before leaving its change.
+SAVE_LOCK_TIMEOUT = 0.5
 # After finding the writer busy, searches skip catching up for this many seconds.
 BUSY_BACKOFF = 2.0
 _writer_busy_until = 0.0
@@ -60,7 +63,7 @@ def ensure_fresh():
     if latest <= (index.checkpoint or 0):
         refresh_dictionary()
         return True
-    if time.monotonic() < _writer_busy_until:
+    if index.merging or time.monotonic() < _writer_busy_until:
         return False  # someone else is writing (a rebuild?): do not make every search wait
     return catch_up(REQUEST_BATCH, lock_timeout=REQUEST_LOCK_TIMEOUT) >= latest
 
@@ -84,7 +87,8 @@ def catch_up(limit=COMMIT_BATCH, lock_timeout=None, bulk=False):
             writer.set_checkpoint(rows[-1][0])
         return rows[-1][0]
     except IndexLocked:
-        _writer_busy_until = time.monotonic() + BUSY_BACKOFF
+        if not index.merging:  # this process knows when its own merge ends
+            _writer_busy_until = time.monotonic() + BUSY_BACKOFF
         log.info("The index is being written by another process; leaving the changes to it.")
         index.reload()
         return index.checkpoint or 0
@@ -105,7 +109,11 @@ def on_changes_committed(sender, bulk=False, **kwargs):
     # Runs after the editor's transaction committed: a failure here must not
     # turn a saved edit into an error page. The change stays in the log.
     try:
-        catch_up(limit=None if bulk else COMMIT_BATCH, lock_timeout=60 if bulk else None, bulk=bulk)
+        catch_up(
+            limit=None if bulk else COMMIT_BATCH,
+            lock_timeout=60 if bulk else SAVE_LOCK_TIMEOUT,
+            bulk=bulk,
+        )
     except Exception:
         log.exception("Could not apply committed changes to the search index; they stay pending.")
 

@@ -4,6 +4,8 @@ These tests commit for real (transaction=True), because the index is fed
 after commit, and some start second processes on the same database.
 """
 
+import threading
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -11,7 +13,7 @@ from django.db import transaction
 from articles import changes
 from articles.models import Article, Section
 from search import searching, sync
-from tests.conftest import ZHONGXIN, run_in_process, start_process
+from tests.conftest import YUAN, ZHONGXIN, run_in_process, start_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -172,3 +174,63 @@ def test_a_bulk_import_is_indexed_once_at_the_end(seeded_index, tmp_path):
     assert announcements == [True]
     assert index_is_current()
     assert sorted(found("档案里多了一篇稿件")) == ["第12日要闻", "第13日要闻", "第14日要闻"]
+
+
+@pytest.fixture
+def held_merge(seeded_index, monkeypatch):
+    """Every small commit hands its writer to a merge that finishes only when released."""
+    from search.backends.tantivy import backend as tantivy_backend
+
+    release = threading.Event()
+    finish = tantivy_backend.TantivySearchBackend._finish_merges
+
+    def finish_when_released(self, raw):
+        release.wait(60)
+        finish(self, raw)
+
+    monkeypatch.setattr(tantivy_backend, "MERGE_AFTER_SEGMENTS", -1)
+    monkeypatch.setattr(
+        tantivy_backend.TantivySearchBackend, "_finish_merges", finish_when_released
+    )
+    yield release
+    release.set()
+    index = sync.backend()
+    if index._merging is not None:
+        index._merging.join(60)
+
+
+def add_paragraph(title, text):
+    section = lead_section(title)
+    section.body += f"\n\n{text}"
+    section.save()
+
+
+def test_a_merge_finishes_in_the_background_and_saves_made_meanwhile_follow(held_merge):
+    index = sync.backend()
+    add_paragraph(ZHONGXIN, "合并之前保存的段落提到白鹭。")
+    # The save returned with its merge still running, and is searchable already.
+    assert index.merging
+    assert index_is_current()
+    assert found("白鹭") == [ZHONGXIN]
+    # A save during the merge does not wait for it: its change stays in the log.
+    add_paragraph(YUAN, "合并期间保存的段落提到苍鹭。")
+    assert not index_is_current()
+    assert found("重庆") != []  # searches still answer meanwhile
+    held_merge.set()
+    index._merging.join(60)
+    assert not index.merging
+    # The first search after the merge applies what was left.
+    assert found("苍鹭") == [YUAN]
+    assert found("白鹭") == [ZHONGXIN]
+    assert index_is_current()
+
+
+def test_a_rebuild_waits_for_a_merge_in_the_background(held_merge):
+    index = sync.backend()
+    add_paragraph(ZHONGXIN, "合并之前保存的段落提到白鹭。")
+    assert index.merging
+    threading.Timer(0.2, held_merge.set).start()
+    assert sync.rebuild() == 2
+    assert not index.merging
+    assert found("白鹭") == [ZHONGXIN]
+    assert index_is_current()

@@ -12,6 +12,11 @@ single writer hold a directory at a time; a second process waits up to
 ``LOCK_TIMEOUT`` and then raises `IndexLocked`, so callers can leave the work
 to whoever holds the lock.
 
+Merges never hold up a small write. Once enough small segments have piled up,
+the writer that committed the last one is handed to a background thread that
+lets tantivy finish merging, then releases the lock. Until then, writers wait
+for it as for any other holder; bulk writes wait for the merge to end.
+
 The index may carry a checkpoint, an integer the caller stores with a commit
 (``Writer.set_checkpoint``) and reads back (``checkpoint``). Callers that feed
 the index from a change log use it to know how far the index has caught up.
@@ -88,6 +93,7 @@ class TantivySearchBackend(BaseSearchBackend):
         self._index = None
         self._setup_lock = threading.Lock()
         self._settled_segments = None  # segments after the last merge this process waited for
+        self._merging = None  # the thread finishing a merge, holding the writer lock
 
     # -- setup
 
@@ -156,7 +162,13 @@ class TantivySearchBackend(BaseSearchBackend):
     def writer(self, bulk=False, timeout=None):
         """A `Writer` holding the index lock; commits when the block ends without error."""
         index = self.index
-        deadline = time.monotonic() + (self.lock_timeout if timeout is None else timeout)
+        wait = self.lock_timeout if timeout is None else timeout
+        if self.merging:
+            # This process's own writer holds the lock until its merge ends.
+            self._merging.join(None if bulk else wait)
+            if self.merging:
+                raise IndexLocked(f"A merge is being finished in the index at {self.path}.")
+        deadline = time.monotonic() + wait
         heap = self.writer_heap * (4 if bulk else 1)
         threads = min(2, os.cpu_count() or 1) if bulk else 1
         while True:
@@ -181,20 +193,39 @@ class TantivySearchBackend(BaseSearchBackend):
             raw.rollback()
             raise
         finally:
-            # A commit may start a merge. Waiting for it after a small commit would let an
-            # editor's save wait seconds for a large merge; without waiting, dropping the
-            # writer abandons the merge. So small commits wait only once enough small
-            # segments have piled up on top of those the last merge left (merging small
-            # segments takes milliseconds).
+            # A commit may start a merge, and dropping the writer abandons it. A bulk write
+            # waits for its merges. A small one does not: once enough small segments have
+            # piled up on top of those the last merge left, its writer finishes the merge in
+            # the background (tantivy's merge policy may pull large segments into it, which
+            # takes seconds), so an editor's save never waits for one.
+            writer.raw = None
             segments = index.searcher().num_segments
             if self._settled_segments is None:
                 self._settled_segments = segments
-            if bulk or segments > self._settled_segments + MERGE_AFTER_SEGMENTS:
-                raw.wait_merging_threads()
-                index.reload()
-                self._settled_segments = index.searcher().num_segments
-            # Drop the writer now: that releases tantivy's lock for other processes.
-            writer.raw = raw = None
+            if bulk:
+                self._finish_merges(raw)
+            elif segments > self._settled_segments + MERGE_AFTER_SEGMENTS:
+                self._merging = threading.Thread(
+                    target=self._finish_merges, args=(raw,), name="tantivy-merge", daemon=True
+                )
+                self._merging.start()
+            # Otherwise the writer is dropped here, which releases tantivy's lock.
+            raw = None
+
+    @property
+    def merging(self):
+        """Whether a background thread of this process is finishing a merge."""
+        return self._merging is not None and self._merging.is_alive()
+
+    def _finish_merges(self, raw):
+        """Let the writer's merges end (tantivy releases the GIL meanwhile), then drop it."""
+        try:
+            raw.wait_merging_threads()
+        except Exception:
+            log.exception("Merging segments of the index at %s failed.", self.path)
+        finally:
+            self.index.reload()
+            self._settled_segments = self.index.searcher().num_segments
 
     def update(self, index, iterable, commit=True):
         with self.writer() as writer:
