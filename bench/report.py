@@ -605,8 +605,14 @@ def memory_section(results):
     ]
 
 
+def phase_code(result, phase):
+    """The commit the last run of ``phase`` measured (+ = uncommitted changes)."""
+    codes = [code for name, code in result.get("code") or [] if name == phase]
+    return codes[-1] if codes else ""
+
+
 def save_section(results):
-    rows = []
+    rows, notes = [], []
     for r in results:
         save = r.get("save") or {}
         found = save.get("found_ms") or {}
@@ -616,32 +622,55 @@ def save_section(results):
             (
                 label(r),
                 commit.get("p50"),
+                commit.get("max"),
                 found.get("p50"),
                 found.get("max"),
                 http.get("p50"),
                 http.get("max"),
-                found.get("n"),
+                f"{found.get('n')} of {commit.get('n')}",
+                phase_code(r, "save"),
             )
         )
+        for rerun in r.get("reruns") or []:
+            if rerun["phase"] != "save" or not rerun.get("before"):
+                continue
+            before = rerun["before"]
+            notes.append(
+                f"- {label(r)}: measured again with `{rerun['command']}`; the first "
+                f"measurement, on {phase_code_before(r)}, had commit p50 "
+                f"{fmt(before['commit_ms']['p50'])} ms, max {fmt(before['commit_ms']['max'])} ms, "
+                f"found in {before['found_ms']['n']} of {before['commit_ms']['n']} saves within "
+                "30 s."
+            )
     return [
         "## An editor's save reaching the index",
         "",
-        "ms from the start of the save until a search finds the new text.",
+        "ms from the start of the save until a search finds the new text (searches give up "
+        "after 30 s).",
         "",
         table(
             [
                 "corpus",
                 "commit (p50)",
+                "commit (max)",
                 "searchable, same process (p50)",
                 "max",
                 "via the site (p50)",
                 "max",
-                "runs",
+                "found",
+                "code",
             ],
             rows,
         ),
         "",
+        *notes,
+        *([""] if notes else []),
     ]
+
+
+def phase_code_before(result):
+    codes = [code for name, code in result.get("code") or [] if name == "save"]
+    return codes[-2] if len(codes) > 1 else "an earlier commit"
 
 
 def load_section(results):

@@ -469,9 +469,43 @@ def run_whoosh(combo, queries_file, plan):
 
 # -- the run ----------------------------------------------------------------------------------
 
+RERUNNABLE = ("search", "save")
+
 
 def command_line(argv):
     return "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
+
+
+def rerun(options, size, result_paths, argv):
+    """Measure one phase again on what an earlier run left, after a fix, and say so."""
+    results = []
+    plan = plan_for(options, size)
+    for database, path in result_paths.items():
+        result = json.loads(path.read_text())
+        combo = Combo(size, database, options)
+        combo.result = result
+        log(f"{size} on {database}: measuring {options.rerun} again")
+        if options.rerun == "search":
+            measured = combo.worker(
+                "search",
+                queries=combo.dir / "queries.json",
+                runs=plan["search_runs"],
+                warmup=plan["warmup"],
+                seconds=plan["search_seconds"],
+            )
+        else:
+            measured = combo.worker("save", runs=plan["save_runs"])
+        result.setdefault("reruns", []).append(
+            {
+                "phase": options.rerun,
+                "command": command_line(argv),
+                "before": result.get(options.rerun),
+            }
+        )
+        result[options.rerun] = measured
+        path.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+        results.append(result)
+    return results
 
 
 def whoosh_only(options, size, result_paths, argv):
@@ -608,6 +642,12 @@ def parse_args(argv):
         action="store_true",
         help="reuse the database a previous run imported (bench/out/<size>-<database>)",
     )
+    parser.add_argument(
+        "--rerun",
+        choices=RERUNNABLE,
+        help="measure one phase again on the database and index a previous run kept (SQLite, "
+        "or PostgreSQL with --keep), and update its results",
+    )
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--no-whoosh", action="store_true")
     parser.add_argument("--http-seconds", type=int, default=12)
@@ -642,6 +682,9 @@ def main(argv=None):
             continue
         if options.whoosh_only:
             results += whoosh_only(options, size, result_paths, argv)
+            continue
+        if options.rerun:
+            results += rerun(options, size, result_paths, argv)
             continue
         log(f"corpus of {size} articles")
         corpus = corpus_module.generate(size, OUT / f"corpus-{size}")
