@@ -6,6 +6,7 @@ from django.dispatch import receiver
 from articles.changes import changes_committed
 
 from . import sync
+from .backends.tantivy import merged
 from .models import DictionaryWord
 
 
@@ -16,3 +17,4 @@ def dictionary_changed(sender, instance, **kwargs):
 
 
 changes_committed.connect(sync.on_changes_committed, dispatch_uid="search.changes_committed")
+merged.connect(sync.after_merge, dispatch_uid="search.after_merge")

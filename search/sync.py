@@ -11,8 +11,9 @@ records, as its checkpoint, the id of the last change-log row it reflects.
   between its commit and the index write is replayed.
 - A rolled-back edit never wrote a row, so it never reaches the index.
 - tantivy allows one writer per index: a process that cannot get the lock
-  within a moment leaves the work to the holder or to the next search. So does
-  a process whose own writer is finishing a merge in the background.
+  within a moment leaves the work to the holder or to the next search. A
+  process whose own writer is finishing a merge in the background leaves it to
+  that thread, which catches up as soon as the merge ends.
 """
 
 import logging
@@ -68,13 +69,14 @@ def ensure_fresh():
     return catch_up(REQUEST_BATCH, lock_timeout=REQUEST_LOCK_TIMEOUT) >= latest
 
 
-def catch_up(limit=COMMIT_BATCH, lock_timeout=None, bulk=False):
+def catch_up(limit=COMMIT_BATCH, lock_timeout=None, bulk=False, index=None):
     """Apply up to ``limit`` pending changes (all of them if None); return the checkpoint reached.
 
-    ``bulk`` indexes with the fast tokeniser and a larger writer, for backlogs.
+    ``bulk`` indexes with the fast tokeniser and a larger writer, for backlogs. ``index`` is
+    the backend to write with (haystack keeps one per thread; by default, this thread's).
     """
     global _writer_busy_until
-    index = backend()
+    index = index or backend()
     try:
         with index.writer(timeout=lock_timeout, bulk=bulk) as writer:
             index.reload()  # another process may have caught up while we waited
@@ -108,6 +110,8 @@ def apply(writer, article_ids, batch_size=500):
 def on_changes_committed(sender, bulk=False, **kwargs):
     # Runs after the editor's transaction committed: a failure here must not
     # turn a saved edit into an error page. The change stays in the log.
+    if not bulk and backend().merging:
+        return  # caught up by after_merge
     try:
         catch_up(
             limit=None if bulk else COMMIT_BATCH,
@@ -174,3 +178,13 @@ def record_dictionary_change(word):
     ids = articles_containing(word)
     transaction.on_commit(refresh_dictionary)
     changes.record(ids, reason="dictionary")
+
+
+def after_merge(sender, backend, **kwargs):
+    """Apply what was left to a merge finished in the background (runs in its thread)."""
+    try:
+        catch_up(lock_timeout=REQUEST_LOCK_TIMEOUT, index=backend)
+    except Exception:
+        log.exception("Could not apply committed changes to the search index; they stay pending.")
+    finally:
+        db_connections.close_all()  # this thread's own connections

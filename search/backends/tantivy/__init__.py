@@ -2,10 +2,10 @@
 
 from haystack.backends import BaseEngine
 
-from .backend import IndexLocked, TantivySearchBackend
+from .backend import IndexLocked, TantivySearchBackend, merged
 from .query import TantivySearchQuery
 
-__all__ = ["IndexLocked", "TantivyEngine", "TantivySearchBackend", "TantivySearchQuery"]
+__all__ = ["IndexLocked", "TantivyEngine", "TantivySearchBackend", "TantivySearchQuery", "merged"]
 
 
 class TantivyEngine(BaseEngine):

@@ -14,8 +14,9 @@ to whoever holds the lock.
 
 Merges never hold up a small write. Once enough small segments have piled up,
 the writer that committed the last one is handed to a background thread that
-lets tantivy finish merging, then releases the lock. Until then, writers wait
-for it as for any other holder; bulk writes wait for the merge to end.
+lets tantivy finish merging, then releases the lock and sends `merged` (from
+that thread), so whoever left work to it can do it now. Until then, writers
+wait for it as for any other holder; bulk writes wait for the merge to end.
 
 The index may carry a checkpoint, an integer the caller stores with a commit
 (``Writer.set_checkpoint``) and reads back (``checkpoint``). Callers that feed
@@ -36,6 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import tantivy
+from django.dispatch import Signal
 from django.utils.module_loading import import_string
 from haystack import connections
 from haystack.backends import BaseSearchBackend, log_query
@@ -72,6 +74,10 @@ TOTAL = "_total"
 # Facets are counted beside the search for the top hits (see _run).
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-facets")
 HIGHLIGHT_OPTIONS = ("fragment_chars", "max_snippets")
+
+
+# Sent by the thread that finished a merge in the background, once the lock is free.
+merged = Signal()
 
 
 class IndexLocked(SearchBackendError):
@@ -163,10 +169,11 @@ class TantivySearchBackend(BaseSearchBackend):
         """A `Writer` holding the index lock; commits when the block ends without error."""
         index = self.index
         wait = self.lock_timeout if timeout is None else timeout
-        if self.merging:
+        merging = self._merging
+        if merging is not None and merging is not threading.current_thread():
             # This process's own writer holds the lock until its merge ends.
-            self._merging.join(None if bulk else wait)
-            if self.merging:
+            merging.join(None if bulk else wait)
+            if merging.is_alive():
                 raise IndexLocked(f"A merge is being finished in the index at {self.path}.")
         deadline = time.monotonic() + wait
         heap = self.writer_heap * (4 if bulk else 1)
@@ -184,10 +191,12 @@ class TantivySearchBackend(BaseSearchBackend):
                     ) from error
                 time.sleep(0.02)
         writer = Writer(self, raw, bulk)
+        committed = False
         try:
             yield writer
             if writer.dirty:
                 raw.commit()
+                committed = True
                 index.reload()
         except BaseException:
             raw.rollback()
@@ -204,9 +213,9 @@ class TantivySearchBackend(BaseSearchBackend):
                 self._settled_segments = segments
             if bulk:
                 self._finish_merges(raw)
-            elif segments > self._settled_segments + MERGE_AFTER_SEGMENTS:
+            elif committed and segments > self._settled_segments + MERGE_AFTER_SEGMENTS:
                 self._merging = threading.Thread(
-                    target=self._finish_merges, args=(raw,), name="tantivy-merge", daemon=True
+                    target=self._merge_in_background, args=(raw,), name="tantivy-merge", daemon=True
                 )
                 self._merging.start()
             # Otherwise the writer is dropped here, which releases tantivy's lock.
@@ -215,7 +224,13 @@ class TantivySearchBackend(BaseSearchBackend):
     @property
     def merging(self):
         """Whether a background thread of this process is finishing a merge."""
-        return self._merging is not None and self._merging.is_alive()
+        thread = self._merging
+        return thread is not None and thread.is_alive()
+
+    def _merge_in_background(self, raw):
+        self._finish_merges(raw)
+        self._merging = None  # the lock is free: writers need not wait for this thread
+        merged.send(sender=type(self), backend=self)
 
     def _finish_merges(self, raw):
         """Let the writer's merges end (tantivy releases the GIL meanwhile), then drop it."""
