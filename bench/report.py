@@ -256,6 +256,7 @@ def render(results, info):
     out += save_section(results)
     out += sizes_section(results)
     out += load_section(results)
+    out += reruns_section(results)
     out += [
         "## How it was measured",
         "",
@@ -612,7 +613,7 @@ def phase_code(result, phase):
 
 
 def save_section(results):
-    rows, notes = [], []
+    rows = []
     for r in results:
         save = r.get("save") or {}
         found = save.get("found_ms") or {}
@@ -631,17 +632,6 @@ def save_section(results):
                 phase_code(r, "save"),
             )
         )
-        for rerun in r.get("reruns") or []:
-            if rerun["phase"] != "save" or not rerun.get("before"):
-                continue
-            before = rerun["before"]
-            notes.append(
-                f"- {label(r)}: measured again with `{rerun['command']}`; the first "
-                f"measurement, on {phase_code_before(r)}, had commit p50 "
-                f"{fmt(before['commit_ms']['p50'])} ms, max {fmt(before['commit_ms']['max'])} ms, "
-                f"found in {before['found_ms']['n']} of {before['commit_ms']['n']} saves within "
-                "30 s."
-            )
     return [
         "## An editor's save reaching the index",
         "",
@@ -663,14 +653,37 @@ def save_section(results):
             rows,
         ),
         "",
-        *notes,
-        *([""] if notes else []),
     ]
 
 
-def phase_code_before(result):
-    codes = [code for name, code in result.get("code") or [] if name == "save"]
-    return codes[-2] if len(codes) > 1 else "an earlier commit"
+def reruns_section(results):
+    """Phases measured again after the run (python -m bench.run --rerun PHASE), and why."""
+    lines = []
+    for r in results:
+        for rerun in r.get("reruns") or []:
+            phase = rerun["phase"]
+            worker_phase = "urls" if phase == "http" else phase  # the HTTP phase starts with urls
+            codes = [code for name, code in r.get("code") or [] if name == worker_phase]
+            before = f" (first run on {codes[-2]})" if len(codes) > 1 else ""
+            line = f"- {label(r)}, {phase}: `{rerun['command']}` on {codes[-1]}{before}"
+            earlier = rerun.get("before") or {}
+            if phase == "save" and earlier.get("commit_ms"):
+                line += (
+                    f"; the first measurement: commit p50 {fmt(earlier['commit_ms']['p50'])} ms, "
+                    f"max {fmt(earlier['commit_ms']['max'])} ms"
+                )
+            lines.append(line)
+    if not lines:
+        return []
+    return [
+        "## Measured again",
+        "",
+        "Phases measured a second time on the database and index the run kept; the tables above "
+        "show the second measurement. Why: `bench/FINDINGS.md`.",
+        "",
+        *lines,
+        "",
+    ]
 
 
 def load_section(results):

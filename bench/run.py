@@ -469,7 +469,7 @@ def run_whoosh(combo, queries_file, plan):
 
 # -- the run ----------------------------------------------------------------------------------
 
-RERUNNABLE = ("search", "save")
+RERUNNABLE = ("search", "save", "http")
 
 
 def command_line(argv):
@@ -493,8 +493,11 @@ def rerun(options, size, result_paths, argv):
                 warmup=plan["warmup"],
                 seconds=plan["search_seconds"],
             )
-        else:
+        elif options.rerun == "save":
             measured = combo.worker("save", runs=plan["save_runs"])
+        else:
+            corpus = corpus_module.generate(size, OUT / f"corpus-{size}")  # kept from the run
+            measured = run_http(combo, corpus, plan)
         result.setdefault("reruns", []).append(
             {
                 "phase": options.rerun,
