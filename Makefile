@@ -63,6 +63,8 @@ messages: install
 	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
 
 bench: install
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.run --sizes 10000 100000 --report bench/REPORT.md
 
 bench-smoke: install
