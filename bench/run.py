@@ -322,14 +322,19 @@ def run_http(combo, corpus, plan):
             result["server_exit"] = server.returncode
             log(f"  gunicorn had exited with {server.returncode}")
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=20)
         errors.close()
     return result
+
+
+def stop(process, timeout):
+    """SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def ensure_static(combo):
@@ -441,12 +446,7 @@ def run_whoosh(combo, queries_file, plan):
             process.wait(timeout=plan["whoosh_budget"])
             result["finished"] = process.returncode == 0
         except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=30)
             result["finished"] = False
     result["seconds"] = time.perf_counter() - started
     counted = combo.worker("whoosh_count", settings="bench.whoosh_settings")

@@ -170,7 +170,7 @@ class TantivySearchBackend(BaseSearchBackend):
         index = self.index
         wait = self.lock_timeout if timeout is None else timeout
         merging = self._merging
-        if merging is not None and merging is not threading.current_thread():
+        if merging is not None:
             # This process's own writer holds the lock until its merge ends.
             merging.join(None if bulk else wait)
             if merging.is_alive():
