@@ -37,10 +37,13 @@ test: install lint check-deploy
 	@echo "== pytest on SQLite"
 	DATABASE_URL= $(BIN)/pytest
 	@if [ -n "$$DATABASE_URL" ]; then \
-		echo "== pytest on PostgreSQL ($$DATABASE_URL)"; \
+		echo "== pytest on PostgreSQL"; \
 		$(BIN)/pytest -m "not browser"; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "== CI=true and DATABASE_URL is not set: the PostgreSQL run cannot be skipped in CI"; \
+		exit 1; \
 	else \
-		echo "== DATABASE_URL is not set: PostgreSQL run skipped"; \
+		echo "== DATABASE_URL is not set: PostgreSQL run skipped (export DATABASE_URL=\$$(scripts/postgres))"; \
 	fi
 
 lint: install
