@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
-from . import changes, services
+from . import services
 from .bylines import Credit, parse_byline, parse_dateline
 from .models import Article, Author, Byline, Publication, Section, validate_publication_date
 from .slugs import pinyin_slug, unique_slug
@@ -349,9 +349,7 @@ class Importer:
             else:
                 report.unchanged.append(article)
         report.created = self._create(new)
-        touched = report.created + report.updated
-        changes.record((article.pk for article in touched), reason="import")
-        for article in touched:
+        for article in report.created + report.updated:
             if not article.source and not article.byline:
                 report.warnings.append(
                     _("“%(title)s” has neither a byline nor a source line.")

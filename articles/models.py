@@ -1,6 +1,7 @@
 """The archive's domain: publications, authors, articles, their sections and figures."""
 
 import datetime
+import uuid
 from calendar import monthrange
 
 from django.core.exceptions import ValidationError
@@ -338,27 +339,83 @@ class Figure(models.Model):
         return self.section.paragraph_anchor(self.paragraph)
 
 
-class ArticleChange(models.Model):
-    """The outbox: one row per change to an article, written in the same transaction.
+class Change(models.Model):
+    """One row of the change log that feeds the search index. The database writes it itself.
 
-    The search index is a copy fed from this log; see articles.changes.
-    ``article_id`` is deliberately not a foreign key: the log outlives deletes.
+    Triggers (see articles.triggers) on every table whose rows the index copies add a row when
+    something changes, whatever made the change: the admin, the importer, the shell,
+    ``QuerySet.update``, the ``bulk_*`` methods or raw SQL. A row names what to look at again:
+
+    - an article (``key`` is its id): its text, byline, figures or status changed;
+    - an author or a publication (its id): the name its articles show changed;
+    - a dictionary word: the articles containing it are cut into words again;
+    - everything (a table was truncated).
+
+    There is one row per thing. A newer change replaces the older row with a new, higher id, so
+    a transaction leaves exactly one row per article it touched, and the log is never longer
+    than what its slowest reader has still to apply. Whoever applies the log reads the current
+    state from the database, so the newest row for a thing says all there is to know.
     """
 
-    class Action(models.TextChoices):
-        SAVED = "saved", _("saved")
-        DELETED = "deleted", _("deleted")
+    class Topic(models.TextChoices):
+        ARTICLE = "article", _("article")
+        AUTHOR = "author", _("author")
+        PUBLICATION = "publication", _("publication")
+        WORD = "word", _("dictionary word")
+        EVERYTHING = "all", _("everything")
 
     id = models.BigAutoField(primary_key=True)
-    article_id = models.BigIntegerField(_("article"), db_index=True)
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    reason = models.CharField(_("reason"), max_length=40, blank=True)
-    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    topic = models.CharField(_("topic"), max_length=12, choices=Topic.choices)
+    key = models.CharField(_("key"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
         ordering = ["id"]
-        verbose_name = _("article change")
-        verbose_name_plural = _("article changes")
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "key"], name="change_one_row_per_thing")
+        ]
 
     def __str__(self):
-        return f"#{self.id} {self.action} {self.article_id}"
+        return f"#{self.id} {self.topic} {self.key}"
+
+
+class ChangeLogEpoch(models.Model):
+    """The database's identity: a random id made by the migration that created the change log.
+
+    A copy (the search index) records the epoch it was built from. Another database, or this
+    one emptied and started again, has another epoch, and the copy is then rebuilt.
+    """
+
+    epoch = models.UUIDField(_("epoch"), default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change log epoch")
+        verbose_name_plural = _("change log epochs")
+
+    def __str__(self):
+        return str(self.epoch)
+
+
+class ChangeLogReader(models.Model):
+    """A copy fed from the change log (one search index generation) and how far it has read.
+
+    Its indexer writes ``position`` before each commit to the copy and refreshes ``seen_at``
+    while it runs. Editors' saves wait for the live readers to pass their change; a reader
+    whose copy is ahead of ``position`` was restored from an older database and rebuilds.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    location = models.CharField(_("location"), max_length=300, blank=True)
+    position = models.BigIntegerField(_("position"), default=0)
+    seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("change log reader")
+        verbose_name_plural = _("change log readers")
+
+    def __str__(self):
+        return f"{self.name} @{self.position}"

@@ -200,8 +200,8 @@ def test_the_editor_group_has_exactly_its_permissions(db):
     assert granted == expected
     assert ("articles", "delete_author") not in granted
     assert ("articles", "change_publication") not in granted
-    assert Permission.objects.filter(codename="change_articlechange").exists()
-    assert ("articles", "change_articlechange") not in granted
+    assert Permission.objects.filter(codename="change_change").exists()
+    assert ("articles", "change_change") not in granted
 
 
 # Adding and editing ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from articles import changes
 from articles.importer import DEFAULT_PUBLICATION, Importer, MalformedSource
 from articles.models import Article, validate_publication_date
 
@@ -36,16 +35,15 @@ class Command(BaseCommand):
     def handle(self, paths, **options):
         importer = Importer(options["date"], options["publication"], options["status"])
         failures = 0
-        with changes.deferred():  # the search index catches up once, after the last file
-            for path in paths:
-                try:
-                    report = importer.import_file(path)
-                except MalformedSource as error:
-                    failures += 1
-                    message = _("%(error)s Nothing from this file was saved.") % {"error": error}
-                    self.stderr.write(self.style.ERROR(message))
-                    continue
-                self._report(path, report)
+        for path in paths:
+            try:
+                report = importer.import_file(path)
+            except MalformedSource as error:
+                failures += 1
+                message = _("%(error)s Nothing from this file was saved.") % {"error": error}
+                self.stderr.write(self.style.ERROR(message))
+                continue
+            self._report(path, report)
         if failures:
             raise CommandError(
                 _("%(failures)d of %(total)d files could not be imported.")

@@ -1,0 +1,167 @@
+"""The triggers that make the database write its own change log (articles.models.Change).
+
+Each watched table names what a change to one of its rows affects (a topic and the column that
+holds its key). The triggers upsert one row per affected thing: the older row for the same thing
+goes, and a new row with a higher id takes its place.
+
+- **SQLite** fires row triggers. Writers are serialised, so ids become visible in id order.
+- **PostgreSQL** fires statement triggers with transition tables, so one ``UPDATE`` of a
+  million sections is one insert into the log. Every writer takes a transaction-scoped advisory
+  lock before it appends, so a transaction that took a lower id has committed before another
+  can take a higher one: a reader that has applied everything up to id N never misses a row
+  below N committed later. ``NOTIFY articles_change`` wakes the indexer at commit. ``TRUNCATE``,
+  which fires no row events, logs "everything".
+
+Migrations call `create_sql` and `drop_sql`. What they create is what the migration that ran
+them created: when a watch changes here, add a migration that drops and creates the triggers
+again.
+"""
+
+from dataclasses import dataclass
+
+LOG_TABLE = "articles_change"
+NOTIFY_CHANNEL = "articles_change"
+ADVISORY_LOCK_KEY = 7_302_215_017  # any constant; identifies the log's lock
+EVENTS = ("INSERT", "UPDATE", "DELETE")
+
+
+@dataclass(frozen=True)
+class Watch:
+    table: str
+    topic: str
+    column: str  # holds the key of what a change to the row affects
+    events: tuple = EVENTS
+    watched: tuple = ()  # an UPDATE counts only when one of these columns changed (all if empty)
+
+
+def create_sql(vendor, watches):
+    """The statements that create the triggers for ``watches`` on this database vendor."""
+    if vendor == "postgresql":
+        return [_PG_FUNCTIONS] + [sql for watch in watches for sql in _pg_create(watch)]
+    if vendor == "sqlite":
+        return [_sqlite_trigger(watch, event) for watch in watches for event in watch.events]
+    raise NotImplementedError(f"The change log has no triggers for {vendor}.")
+
+
+def drop_sql(vendor, watches):
+    if vendor == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {watch.table}_log_truncate ON {watch.table}; "
+            f"DROP FUNCTION IF EXISTS {watch.table}_logged() CASCADE"
+            for watch in watches
+        ]
+    if vendor == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {_trigger_name(watch, event)}"
+            for watch in watches
+            for event in watch.events
+        ]
+    raise NotImplementedError(f"The change log has no triggers for {vendor}.")
+
+
+def _trigger_name(watch, event):
+    return f"{watch.table}_log_{event.lower()}"
+
+
+# -- SQLite
+
+
+def _sqlite_trigger(watch, event):
+    if event == "INSERT":
+        body = _sqlite_upsert(watch, "NEW")
+    elif event == "DELETE":
+        body = _sqlite_upsert(watch, "OLD")
+    else:
+        moved = f"NEW.{watch.column} IS NOT OLD.{watch.column}"
+        body = _sqlite_upsert(watch, "OLD") + _sqlite_upsert(watch, "NEW", when=moved)
+    columns = f" OF {', '.join(watch.watched)}" if event == "UPDATE" and watch.watched else ""
+    when = ""
+    if event == "UPDATE" and watch.watched:
+        when = " WHEN " + " OR ".join(f"NEW.{name} IS NOT OLD.{name}" for name in watch.watched)
+    return (
+        f"CREATE TRIGGER {_trigger_name(watch, event)} AFTER {event}{columns} ON {watch.table}"
+        f"{when} BEGIN {body} END"
+    )
+
+
+def _sqlite_upsert(watch, row, when=None):
+    # A delete then an insert, not INSERT OR REPLACE: the conflict clause of the statement that
+    # fired the trigger (bulk_create(ignore_conflicts=True) is INSERT OR IGNORE) would override
+    # the trigger's own, and an ignored row is a change lost.
+    key = f"CAST({row}.{watch.column} AS TEXT)"
+    condition = f" AND {when}" if when else ""
+    return (
+        f"DELETE FROM {LOG_TABLE} WHERE topic = '{watch.topic}' AND key = {key}{condition}; "
+        f"INSERT INTO {LOG_TABLE} (topic, key, created_at) "
+        f"SELECT '{watch.topic}', {key}, strftime('%Y-%m-%d %H:%M:%f', 'now') "
+        f"WHERE {key} IS NOT NULL{condition}; "
+    )
+
+
+# -- PostgreSQL
+
+_PG_FUNCTIONS = f"""
+CREATE OR REPLACE FUNCTION articles_log_changes(p_topic text, p_keys text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_keys IS NULL OR cardinality(p_keys) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM pg_advisory_xact_lock({ADVISORY_LOCK_KEY});
+    INSERT INTO {LOG_TABLE} AS change (topic, key, created_at)
+        SELECT DISTINCT p_topic, k, now() FROM unnest(p_keys) AS k WHERE k IS NOT NULL
+    ON CONFLICT (topic, key) DO UPDATE
+        SET id = nextval(pg_get_serial_sequence('{LOG_TABLE}', 'id')), created_at = now();
+    PERFORM pg_notify('{NOTIFY_CHANNEL}', '');
+END $$;
+
+CREATE OR REPLACE FUNCTION articles_log_truncated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM articles_log_changes('all', ARRAY['']);
+    RETURN NULL;
+END $$;
+"""
+
+
+def _pg_create(watch):
+    column = watch.column
+    if watch.watched:
+        changed = " OR ".join(f"n.{name} IS DISTINCT FROM o.{name}" for name in watch.watched)
+        updated = (
+            f"SELECT unnest(ARRAY[o.{column}::text, n.{column}::text]) "
+            f"FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed}"
+        )
+    else:
+        updated = f"SELECT {column}::text FROM old_rows UNION SELECT {column}::text FROM new_rows"
+    function = f"""
+CREATE OR REPLACE FUNCTION {watch.table}_logged() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM articles_log_changes('{watch.topic}', ARRAY(SELECT {column}::text FROM new_rows));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM articles_log_changes('{watch.topic}', ARRAY(SELECT {column}::text FROM old_rows));
+    ELSE
+        PERFORM articles_log_changes('{watch.topic}', ARRAY({updated}));
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+    references = {
+        "INSERT": "REFERENCING NEW TABLE AS new_rows",
+        "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "DELETE": "REFERENCING OLD TABLE AS old_rows",
+    }
+    statements = [function]
+    for event in watch.events:
+        statements.append(
+            f"CREATE TRIGGER {_trigger_name(watch, event)} AFTER {event} ON {watch.table} "
+            f"{references[event]} FOR EACH STATEMENT EXECUTE FUNCTION {watch.table}_logged()"
+        )
+    if "DELETE" in watch.events:
+        statements.append(
+            f"CREATE TRIGGER {watch.table}_log_truncate AFTER TRUNCATE ON {watch.table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION articles_log_truncated()"
+        )
+    return statements
