@@ -1,7 +1,7 @@
 """The Chinese analyser the tantivy backend uses (see search.backends.tantivy.analysis)."""
 
 from . import tokenize
-from .backends.tantivy.analysis import bigram_phrase, gram_stream, spaces_marked
+from .backends.tantivy.analysis import anchored_phrase, gram_stream, spaces_marked
 
 
 class ChineseAnalyzer:
@@ -21,11 +21,11 @@ class ChineseAnalyzer:
     def words(self, text, *, bulk=False, factory=tokenize.Word):
         return tokenize.words(text, fast=bulk and tokenize.fast_available(), factory=factory)
 
-    def grams(self, text):
-        return gram_stream(tokenize.normalize(text).split("\n"))
+    def grams(self, values):
+        return gram_stream(tokenize.normalize(value) for value in values)
 
-    def gram_phrase(self, text):
-        return bigram_phrase(spaces_marked(tokenize.normalize(text)))
+    def gram_phrase(self, text, start=False, end=False):
+        return anchored_phrase(spaces_marked(tokenize.normalize(text)), start=start, end=end)
 
     def segment(self, text):
         return tokenize.segment(text)

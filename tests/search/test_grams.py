@@ -19,27 +19,33 @@ gram_phrase = analyzer.gram_phrase
 # --- grams ------------------------------------------------------------------------------------
 
 
-def test_grams_interleave_characters_and_bigrams():
-    assert grams("中新互联") == "中 中新 新 新互 互 互联 联"
-    assert grams("中") == "中"
+def test_grams_interleave_characters_and_bigrams_between_value_markers():
+    assert grams(["中新互联"]) == "<^> 中 中新 新 新互 互 互联 联 <$>"
+    assert grams(["中"]) == "<^> 中 <$>"
 
 
-def test_grams_separate_paragraphs_and_skip_empty_lines():
-    assert grams("ab\ncd") == "a ab b ¶ ¶ c cd d"
-    assert grams("\n\n ab \n\n\t\n cd\n") == "a ab b ¶ ¶ c cd d"
-    assert grams("a\nb\nc") == "a ¶ ¶ b ¶ ¶ c"
-    assert grams("") == ""
+def test_grams_separate_lines_and_values_and_skip_empty_lines():
+    assert grams(["ab\ncd"]) == "<^> a ab b <br> <br> c cd d <$>"
+    assert grams(["\n\n ab \n\n\t\n cd\n"]) == "<^> a ab b <br> <br> c cd d <$>"
+    assert grams(["a\nb"]) == "<^> a <br> <br> b <$>"
+    assert grams(["ab", "cd"]) == "<^> a ab b <$> <br> <br> <^> c cd d <$>"
+    assert grams([""]) == grams([]) == grams(["  \n "]) == ""
 
 
 def test_grams_mark_whitespace_runs_inside_a_line():
-    tokens = grams("首席记者 杨骏").split(" ")
+    tokens = grams(["首席记者 杨骏"]).split(" ")
     assert "者␣" in tokens
     assert "␣杨" in tokens
-    assert grams("a \t b") == "a a␣ ␣ ␣b b"
+    assert grams(["a \t b"]) == "<^> a a␣ ␣ ␣b b <$>"
 
 
 def test_grams_are_normalised():
-    assert grams("ＯＤ") == "o od d"
+    assert grams(["ＯＤ"]) == "<^> o od d <$>"
+
+
+def test_no_text_makes_a_marker_token():
+    markers = {"<^>", "<$>", "<br>"}
+    assert not markers & set(grams(["<^> <$> <br> ¶ ␣"]).split(" ")[1:-1])
 
 
 @pytest.mark.parametrize(
@@ -63,13 +69,27 @@ def test_gram_phrase_normalises_like_grams():
     assert gram_phrase("陸海") == [(0, "陆海")]
 
 
+@pytest.mark.parametrize(
+    ("query", "start", "end", "expected"),
+    [
+        ("中新互联", True, False, [(0, "<^>"), (2, "中新"), (6, "互联")]),
+        ("中", True, False, [(0, "<^>"), (1, "中")]),
+        ("中新", False, True, [(0, "中新"), (2, "<$>")]),
+        ("中", False, True, [(0, "中"), (1, "<$>")]),
+        ("中新", True, True, [(0, "<^>"), (2, "中新"), (4, "<$>")]),
+    ],
+)
+def test_anchored_phrases(query, start, end, expected):
+    assert gram_phrase(query, start=start, end=end) == expected
+
+
 # --- exact matching in tantivy ----------------------------------------------------------------
 
 
 class GramIndex:
     """A real tantivy index with one whitespace-tokenised grams field, as the backend builds it."""
 
-    def __init__(self, path: Path, texts: list[str]) -> None:
+    def __init__(self, path: Path, texts: list) -> None:
         builder = tantivy.SchemaBuilder()
         builder.add_integer_field("id", stored=True, indexed=True)
         builder.add_text_field("g", tokenizer_name="ws")
@@ -79,14 +99,15 @@ class GramIndex:
         self.index.register_tokenizer("ws", analyzer)
         writer = self.index.writer(num_threads=1)
         for number, text in enumerate(texts):
-            writer.add_document(tantivy.Document(id=number, g=grams(text)))
+            values = [text] if isinstance(text, str) else text
+            writer.add_document(tantivy.Document(id=number, g=grams(values)))
         writer.commit()
         writer.wait_merging_threads()
         self.index.reload()
         self.searcher = self.index.searcher()
 
-    def find(self, text: str) -> set[int]:
-        phrase = gram_phrase(text)
+    def find(self, text: str, start=False, end=False) -> set[int]:
+        phrase = gram_phrase(text, start=start, end=end)
         if len(phrase) == 1:
             query = tantivy.Query.term_query(self.schema, "g", phrase[0][1])
         else:
@@ -158,3 +179,33 @@ def test_phrases_find_exactly_the_paragraphs_containing_them(tmp_path):
                 i for i, text in enumerate(texts) if any(query in p for p in text.split("\n"))
             }
             assert index.find(query) == expected, query
+
+
+def test_anchors_find_exactly_the_values_starting_or_ending_so(tmp_path):
+    """Several values a document, lines within values: starts and ends belong to values only."""
+    rng = random.Random(11)
+
+    def value():
+        return "".join(rng.choice("ab\n") for _ in range(rng.randint(1, 12)))
+
+    documents = [[value() for _ in range(rng.randint(1, 3))] for _ in range(80)]
+    index = GramIndex(tmp_path, documents)
+
+    def stripped(text):
+        return "\n".join(line for line in text.split("\n") if line)
+
+    for length in range(1, 6):
+        for query in map("".join, product("ab", repeat=length)):
+            values = [[stripped(v) for v in document] for document in documents]
+            starts = {i for i, vs in enumerate(values) if any(v.startswith(query) for v in vs)}
+            ends = {i for i, vs in enumerate(values) if any(v.endswith(query) for v in vs)}
+            whole = {i for i, vs in enumerate(values) if query in vs}
+            contains = {
+                i
+                for i, vs in enumerate(values)
+                if any(query in line for v in vs for line in v.split("\n"))
+            }
+            assert index.find(query, start=True) == starts, query
+            assert index.find(query, end=True) == ends, query
+            assert index.find(query, start=True, end=True) == whole, query
+            assert index.find(query) == contains, query

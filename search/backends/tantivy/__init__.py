@@ -2,10 +2,17 @@
 
 from haystack.backends import BaseEngine
 
-from .backend import IndexLocked, TantivySearchBackend, merged
-from .query import TantivySearchQuery
+from .backend import IndexSchemaMismatch, TantivySearchBackend
+from .query import TantivySearchQuery, UnsupportedLookup
+from .store import IndexLocked
 
-__all__ = ["IndexLocked", "TantivyEngine", "TantivySearchBackend", "TantivySearchQuery", "merged"]
+__all__ = [
+    "IndexLocked",
+    "IndexSchemaMismatch",
+    "TantivyEngine",
+    "TantivySearchBackend",
+    "UnsupportedLookup",
+]
 
 
 class TantivyEngine(BaseEngine):

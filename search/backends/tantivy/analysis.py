@@ -7,7 +7,10 @@ The backend indexes every analysed text field twice:
 - ``<field>__g``: the exact-match stream, one plain string of
   whitespace-separated tokens that tantivy's whitespace tokenizer splits:
   every character and every character bigram of the normalised text, so that
-  any substring is found with a phrase query over bigrams.
+  any substring is found with a phrase query over bigrams. Marker tokens
+  stand at the start and the end of each value (``startswith``,
+  ``endswith``) and between its lines; text can never produce them, since
+  every other token is one or two characters long.
 
 An analyser is any object with the methods of `Analyzer`. `SimpleAnalyzer`
 works for space-separated languages and needs nothing beyond the standard
@@ -20,7 +23,10 @@ import unicodedata
 from typing import NamedTuple, Protocol
 
 SPACE = "␣"  # stands for a whitespace run, so that no gram contains whitespace
-LINE_BREAK = " ¶ ¶ "
+VALUE_START = "<^>"
+VALUE_END = "<$>"
+LINE_BREAK = "<br>"
+_BREAK = f" {LINE_BREAK} {LINE_BREAK} "
 
 
 class Word(NamedTuple):
@@ -38,9 +44,11 @@ class Analyzer(Protocol):
     def words(self, text: str, *, bulk: bool = False, factory=Word) -> list:
         """Words of ``text``, each made by ``factory(text, position, start, end)``."""
 
-    def grams(self, text: str) -> str: ...
+    def grams(self, values: list[str]) -> str:
+        """The exact-match stream of a field's values (see `gram_stream`)."""
 
-    def gram_phrase(self, text: str) -> list[tuple[int, str]]: ...
+    def gram_phrase(self, text: str, start: bool = False, end: bool = False) -> list:
+        """(position, token) pairs that spell ``text``, tied to a value's start or end if asked."""
 
     def segment(self, text: str) -> list[str]: ...
 
@@ -71,36 +79,45 @@ class SimpleAnalyzer:
             for position, match in enumerate(_WORD.finditer(normal))
         ]
 
-    def grams(self, text):
-        return gram_stream(self.normalize(text).split("\n"))
+    def grams(self, values):
+        return gram_stream(self.normalize(value) for value in values)
 
-    def gram_phrase(self, text):
-        return bigram_phrase(spaces_marked(self.normalize(text)))
+    def gram_phrase(self, text, start=False, end=False):
+        return anchored_phrase(spaces_marked(self.normalize(text)), start=start, end=end)
 
     def segment(self, text):
         return _WORD.findall(self.normalize(text))
 
 
-def gram_stream(lines):
-    """Characters and bigrams of each line at positions 2i and 2i+1, lines kept apart.
+def gram_stream(values):
+    """Characters and bigrams of each line of each value, with markers, as one token stream.
 
-    Two separator tokens stand between lines. A line of n characters is 2n - 1
-    tokens, so after a single separator the next line would start exactly
-    where its first character would be without the break, and a phrase that
-    skips the bigram lost at the break ("ab" + "cd" as [(0, "ab"), (4, "cd")])
-    would match across it. Two separators shift every later line by one
-    position, its bigrams from odd to even positions or back; the bigrams of
-    one phrase lie an even distance apart, so they can never straddle a break.
+    Within a line, character i stands at 2i and bigram i at 2i + 1. Each value is wrapped in
+    VALUE_START and VALUE_END, and two LINE_BREAK tokens stand between lines and between
+    values. A line of n characters is 2n - 1 tokens, so after a single separator the next
+    line would start exactly where its first character would be without the break, and a
+    phrase that skips the bigram lost at the break ("ab" + "cd" as [(0, "ab"), (4, "cd")])
+    would match across it. Two separators (or the four tokens between values) shift every
+    later line by an odd number of positions, its bigrams from odd to even positions or
+    back; the bigrams of one phrase lie an even distance apart, so they can never straddle a
+    break.
     """
     streams = []
-    for line in lines:
-        line = spaces_marked(line)
-        if line:
-            tokens = [""] * (2 * len(line) - 1)
-            tokens[::2] = line  # character i at 2i
-            tokens[1::2] = map(operator.add, line, line[1:])  # bigram i at 2i + 1
-            streams.append(" ".join(tokens))
-    return LINE_BREAK.join(streams)
+    for value in values:
+        lines = [_line_grams(spaces_marked(line)) for line in value.split("\n")]
+        lines = [line for line in lines if line]
+        if lines:
+            streams.append(f"{VALUE_START} {_BREAK.join(lines)} {VALUE_END}")
+    return _BREAK.join(streams)
+
+
+def _line_grams(line):
+    if not line:
+        return ""
+    tokens = [""] * (2 * len(line) - 1)
+    tokens[::2] = line  # character i at 2i
+    tokens[1::2] = map(operator.add, line, line[1:])  # bigram i at 2i + 1
+    return " ".join(tokens)
 
 
 def spaces_marked(text):
@@ -116,3 +133,18 @@ def bigram_phrase(text):
     if starts[-1] != len(text) - 2:
         starts.append(len(text) - 2)
     return [(2 * start, text[start : start + 2]) for start in starts]
+
+
+def anchored_phrase(text, start=False, end=False):
+    """`bigram_phrase` of ``text`` tied to the start and/or the end of a value."""
+    phrase = bigram_phrase(text)
+    if not phrase:
+        return []
+    if start:
+        # The first character follows VALUE_START, and bigram 0 stands one position after it.
+        shift = 2 if len(text) > 1 else 1
+        phrase = [(0, VALUE_START)] + [(position + shift, gram) for position, gram in phrase]
+    if end:
+        last = phrase[-1][0]
+        phrase.append((last + (2 if len(text) > 1 else 1), VALUE_END))
+    return phrase

@@ -2,25 +2,26 @@
 
 Options (in ``HAYSTACK_CONNECTIONS``):
 
-- ``PATH``: the index directory (required);
-- ``ANALYZER``: dotted path of the analyser class (see ``analysis.py``);
-- ``WRITER_HEAP``: bytes of memory for an index writer (default 50 MB);
-- ``LOCK_TIMEOUT``: seconds to wait for another process's writer (default 2).
+- ``PATH``: the directory that holds the index generations (required; see store.py);
+- ``ANALYZER``: dotted path of the analyser class (see analysis.py);
+- ``WRITER_HEAP``: bytes of memory for an index writer (default 50 MB; four times that in bulk);
+- ``LOCK_TIMEOUT``: seconds a write waits for another writer (default 2);
+- ``SILENTLY_FAIL``: as in haystack, log failed searches and writes instead of raising
+  (default True). Errors no retry can mend (an unsupported lookup, an index built for another
+  schema) are always raised.
 
-Writes go through `writer()`: one tantivy writer, one commit. tantivy lets a
-single writer hold a directory at a time; a second process waits up to
-``LOCK_TIMEOUT`` and then raises `IndexLocked`, so callers can leave the work
-to whoever holds the lock.
+**Reading.** Before each search the backend checks, with two ``stat`` calls, whether
+``CURRENT`` names another generation and whether the generation has a new commit, and opens or
+reloads it. A worker therefore sees a rebuild or an indexer's commit on its next request.
 
-Merges never hold up a small write. Once enough small segments have piled up,
-the writer that committed the last one is handed to a background thread that
-lets tantivy finish merging, then releases the lock and sends `merged` (from
-that thread), so whoever left work to it can do it now. Until then, writers
-wait for it as for any other holder; bulk writes wait for the merge to end.
+**Writing.** haystack's ``update``, ``remove`` and ``clear`` go through a `Writer`, which holds
+the generation's writer lock. With ``commit=False`` the writer stays open with the pending
+changes until a later call with ``commit=True``, or `commit`.
 
-The index may carry a checkpoint, an integer the caller stores with a commit
-(``Writer.set_checkpoint``) and reads back (``checkpoint``). Callers that feed
-the index from a change log use it to know how far the index has caught up.
+**Beyond haystack**, the capabilities the search layer uses (see search/capabilities.py):
+`index_state`, `open_writer` and `new_generation` (a change-log checkpoint committed with the
+documents, and rebuilds beside the live index), `scan` (every document's id and chosen fields),
+`snippets` and `concordance` (matches marked on the original characters).
 """
 
 import calendar
@@ -31,57 +32,50 @@ import math
 import os
 import shutil
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import ExitStack, contextmanager
 
 import tantivy
-from django.dispatch import Signal
 from django.utils.module_loading import import_string
 from haystack import connections
 from haystack.backends import BaseSearchBackend, log_query
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
-from haystack.exceptions import SearchBackendError, SkipDocument
-from haystack.inputs import AutoQuery
+from haystack.exceptions import SearchBackendError
 from haystack.models import SearchResult
-from haystack.utils import get_identifier, get_model_ct
+from haystack.utils import get_identifier
 
 from .analysis import SimpleAnalyzer
 from .highlight import Highlighter
-from .query import MATCH_ALL, Compiler, Leaf
+from .query import Compiler, UnsupportedLookup
 from .schema import (
-    CHECKPOINT_FIELD,
     DATE,
+    FLOAT,
     GRAM_TOKENIZER,
+    INTEGER,
     META_ID,
+    STATE_FIELD,
     STORED,
     TEXT,
-    DocumentBuilder,
     build_schema,
-    checkpoint_document,
     field_specs,
     fingerprint,
     to_datetime,
 )
+from .sorting import SortKey, sorted_hits
+from .store import Store
+from .writer import Writer
 
 log = logging.getLogger(__name__)
 
-SCHEMA_FILE = "haystack-schema.json"
+SCHEMA_FILE = "schema.json"
 MLT_TERMS = 25
-MERGE_AFTER_SEGMENTS = 8
 TOTAL = "_total"
-# Facets are counted beside the search for the top hits (see _run).
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-facets")
 HIGHLIGHT_OPTIONS = ("fragment_chars", "max_snippets")
+_EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
 
 
-# Sent by the thread that finished a merge in the background, once the lock is free.
-merged = Signal()
-
-
-class IndexLocked(SearchBackendError):
-    """Another process holds the index writer."""
+class IndexSchemaMismatch(SearchBackendError):
+    """The current generation was built for other fields: it must be rebuilt, never wiped."""
 
 
 class TantivySearchBackend(BaseSearchBackend):
@@ -91,21 +85,29 @@ class TantivySearchBackend(BaseSearchBackend):
             raise SearchBackendError(
                 f"The tantivy connection '{connection_alias}' needs a 'PATH' option."
             )
-        self.path = Path(options["PATH"])
+        self.store = Store(options["PATH"])
         self.writer_heap = int(options.get("WRITER_HEAP", 50_000_000))
         self.lock_timeout = float(options.get("LOCK_TIMEOUT", 2.0))
         analyzer = options.get("ANALYZER")
         self.analyzer = import_string(analyzer)() if analyzer else SimpleAnalyzer()
-        self._index = None
         self._setup_lock = threading.Lock()
-        self._settled_segments = None  # segments after the last merge this process waited for
-        self._merging = None  # the thread finishing a merge, holding the writer lock
+        self._ready = False
+        self._index = None  # the current generation, open
+        self._generation = None
+        self._signature = None  # of the generation's meta.json when it was last loaded
+        self._state = None  # (generation, checkpoint, meta) of the loaded commit
+        self._pending = None  # the writer holding changes made with commit=False
+        self._pool = None
+
+    @property
+    def path(self):
+        return self.store.root
 
     # -- setup
 
     def setup(self):
         with self._setup_lock:
-            if self._index is not None:
+            if self._ready:
                 return
             unified = connections[self.connection_alias].get_unified_index()
             self.specs = field_specs(unified.all_searchfields())
@@ -113,174 +115,218 @@ class TantivySearchBackend(BaseSearchBackend):
                 raise SearchBackendError("No text fields were found in any search index.")
             self.content_field = unified.document_field
             self.schema = build_schema(self.specs)
-            self._open()
+            self.fingerprint = fingerprint(self.specs)
             self.compiler = Compiler(self.schema, self.specs, self.analyzer, self.content_field)
+            self._ready = True
 
-    def _open(self):
-        self.path.mkdir(parents=True, exist_ok=True)
-        marker = self.path / SCHEMA_FILE
-        expected = fingerprint(self.specs)
-        if tantivy.Index.exists(str(self.path)):
-            found = json.loads(marker.read_text())["fingerprint"] if marker.exists() else None
-            if found != expected:
-                log.warning(
-                    "The index at %s was built for another schema; starting afresh.", self.path
-                )
-                self._wipe()
-        try:
-            index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
-        except ValueError as error:
-            if "schema does not match" not in str(error):
-                raise
-            log.warning("The index at %s has another schema; starting afresh.", self.path)
-            self._wipe()
-            index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
-        marker.write_text(json.dumps({"fingerprint": expected}))
+    def _configure(self, index):
         index.register_tokenizer(
             GRAM_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
         )
         index.config_reader("manual")
-        self._index = index
+        return index
 
-    def _wipe(self):
-        for entry in self.path.iterdir():
-            if entry.is_dir():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
+    def _open(self, name):
+        path = self.store.path(name)
+        try:
+            found = json.loads((path / SCHEMA_FILE).read_text())["fingerprint"]
+        except (OSError, ValueError, KeyError):
+            found = None
+        if found != self.fingerprint:
+            raise IndexSchemaMismatch(
+                f"The search index at {path} was built for other fields. "
+                "Run `manage.py rebuild_index` (or start the indexer) to build it again."
+            )
+        try:
+            index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        except ValueError as error:
+            raise IndexSchemaMismatch(
+                f"The search index at {path} cannot be opened ({error}). "
+                "Run `manage.py rebuild_index` to build it again."
+            ) from error
+        return self._configure(index)
 
-    @property
-    def index(self):
-        if self._index is None:
+    def refresh(self):
+        """Follow CURRENT and the generation's commits; return the open index, or None."""
+        if not self._ready:
             self.setup()
+        name = self.store.current()
+        if name != self._generation:
+            self._index, self._generation = None, None
+            self._signature = self._state = None
+            if name is not None:
+                self._index = self._open(name)
+                self._generation = name
+        if self._index is None:
+            return None
+        try:
+            stat = os.stat(self.store.path(name) / "meta.json")
+            signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            signature = None
+        if signature != self._signature:
+            self._index.reload()
+            self._signature = signature
+            self._state = None
         return self._index
 
-    def reload(self):
-        """See what other processes committed."""
-        self.index.reload()
-
     def searcher(self):
-        return self.index.searcher()
+        index = self.refresh()
+        return index.searcher() if index is not None else None
+
+    # -- the index's state (a capability: see search/capabilities.py)
+
+    def index_state(self):
+        """(generation, checkpoint, meta) of the commit readers see; (None, None, {}) if none.
+
+        ``meta`` is what the last writer stored with `Writer.set_state`; ``checkpoint`` is
+        its ``"checkpoint"`` entry.
+        """
+        index = self.refresh()
+        if self._state is None:
+            meta = {}
+            if index is not None:
+                searcher = index.searcher()
+                hits = searcher.search(self.compiler.term(ID, META_ID), 1, count=False).hits
+                if hits:
+                    raw = searcher.doc(hits[0][1]).get_first(STATE_FIELD)
+                    meta = json.loads(bytes(raw)) if raw else {}
+            self._state = (self._generation, meta.get("checkpoint"), meta)
+        return self._state
 
     # -- writing
 
+    def open_writer(self, timeout=None, bulk=False):
+        """A `Writer` on the current generation (made, empty, if there is none); close it."""
+        if self.refresh() is None:
+            with self.new_generation():
+                pass
+        locks = ExitStack()
+        try:
+            while True:
+                generation = self._generation
+                wait = self.lock_timeout if timeout is None else timeout
+                locks.enter_context(self.store.writer_lock(generation, wait))
+                index = self.refresh()  # see what the last holder committed
+                if self._generation == generation:
+                    break
+                locks.close()  # a rebuild switched generations while this one waited
+            state = self.index_state()[2]
+        except BaseException:
+            locks.close()
+            raise
+        return Writer(self, index, generation, locks, bulk=bulk, state=state)
+
     @contextmanager
-    def writer(self, bulk=False, timeout=None):
-        """A `Writer` holding the index lock; commits when the block ends without error."""
-        index = self.index
-        wait = self.lock_timeout if timeout is None else timeout
-        merging = self._merging
-        if merging is not None:
-            # This process's own writer holds the lock until its merge ends.
-            merging.join(None if bulk else wait)
-            if merging.is_alive():
-                raise IndexLocked(f"A merge is being finished in the index at {self.path}.")
-        deadline = time.monotonic() + wait
-        heap = self.writer_heap * (4 if bulk else 1)
-        threads = min(2, os.cpu_count() or 1) if bulk else 1
-        while True:
-            try:
-                raw = index.writer(heap_size=heap, num_threads=threads)
-                break
-            except ValueError as error:
-                if "LockBusy" not in str(error):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise IndexLocked(
-                        f"Another process is writing the index at {self.path}."
-                    ) from error
-                time.sleep(0.02)
-        writer = Writer(self, raw, bulk)
-        committed = False
+    def writer(self, timeout=None, bulk=False):
+        """A `Writer` on the current generation, committed when the block ends without error."""
+        writer = self.open_writer(timeout, bulk)
         try:
             yield writer
-            if writer.dirty:
-                raw.commit()
-                committed = True
-                index.reload()
+            writer.commit()
         except BaseException:
-            raw.rollback()
+            writer.rollback()
             raise
         finally:
-            # A commit may start a merge, and dropping the writer abandons it. A bulk write
-            # waits for its merges. A small one does not: once enough small segments have
-            # piled up on top of those the last merge left, its writer finishes the merge in
-            # the background (tantivy's merge policy may pull large segments into it, which
-            # takes seconds), so an editor's save never waits for one.
-            writer.raw = None
-            segments = index.searcher().num_segments
-            if self._settled_segments is None:
-                self._settled_segments = segments
-            if bulk:
-                self._finish_merges(raw)
-            elif committed and segments > self._settled_segments + MERGE_AFTER_SEGMENTS:
-                self._merging = threading.Thread(
-                    target=self._merge_in_background, args=(raw,), name="tantivy-merge", daemon=True
-                )
-                self._merging.start()
-            # Otherwise the writer is dropped here, which releases tantivy's lock.
-            raw = None
+            writer.close(wait_merges=bulk)
 
-    @property
-    def merging(self):
-        """Whether a background thread of this process is finishing a merge."""
-        thread = self._merging
-        return thread is not None and thread.is_alive()
+    @contextmanager
+    def new_generation(self):
+        """A `Writer` on a new, empty generation, which becomes current when the block succeeds.
 
-    def _merge_in_background(self, raw):
-        self._finish_merges(raw)
-        self._merging = None  # the lock is free: writers need not wait for this thread
-        merged.send(sender=type(self), backend=self)
-
-    def _finish_merges(self, raw):
-        """Let the writer's merges end (tantivy releases the GIL meanwhile), then drop it."""
+        Readers keep the current generation until then; a failed block leaves no trace.
+        """
+        self.setup()
+        name = self.store.create()
+        path = self.store.path(name)
         try:
-            raw.wait_merging_threads()
-        except Exception:
-            log.exception("Merging segments of the index at %s failed.", self.path)
-        finally:
-            self.index.reload()
-            self._settled_segments = self.index.searcher().num_segments
+            (path / SCHEMA_FILE).write_text(json.dumps({"fingerprint": self.fingerprint}))
+            index = self._configure(tantivy.Index(self.schema, path=str(path), reuse=False))
+            locks = ExitStack()
+            locks.enter_context(self.store.writer_lock(name, 0))
+            writer = Writer(self, index, name, locks, bulk=True)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        try:
+            yield writer
+            writer.dirty = True  # an empty generation is committed too
+            writer.commit()
+        except BaseException:
+            writer.close()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        writer.close(wait_merges=True)
+        self.store.switch(name)
+        self.store.prune()
+        self.refresh()
+
+    def prune(self):
+        """Delete the generations no reader needs and no writer holds."""
+        return self.store.prune()
 
     def update(self, index, iterable, commit=True):
-        with self.writer() as writer:
-            writer.add(index, iterable)
+        self._write("Failed to add documents to the index", commit, Writer.add, index, iterable)
 
     def remove(self, obj_or_string, commit=True):
-        with self.writer() as writer:
-            writer.remove([get_identifier(obj_or_string)])
+        identifier = get_identifier(obj_or_string)
+        self._write("Failed to remove a document", commit, Writer.remove, [identifier])
 
     def clear(self, models=None, commit=True):
-        with self.writer() as writer:
-            writer.clear(models)
+        self._write("Failed to clear the index", commit, Writer.clear, models)
 
-    @property
-    def checkpoint(self):
-        """The checkpoint stored with the index's current commit, or None."""
-        searcher = self.searcher()
-        hits = searcher.search(self.compiler.term(ID, META_ID), 1, count=False).hits
-        if not hits:
-            return None
-        return searcher.doc(hits[0][1]).get_first(CHECKPOINT_FIELD)
+    def commit(self):
+        """Commit what ``update``/``remove``/``clear`` left pending with ``commit=False``."""
+        writer, self._pending = self._pending, None
+        if writer is None:
+            return
+        try:
+            writer.commit()
+        finally:
+            writer.close()
+
+    def _write(self, failure, commit, operation, *args):
+        try:
+            if self._pending is None:
+                self._pending = self.open_writer()
+            operation(self._pending, *args)
+            if commit:
+                self.commit()
+        except Exception:
+            writer, self._pending = self._pending, None
+            if writer is not None:
+                writer.rollback()
+                writer.close()
+            if not self.silently_fail:
+                raise
+            log.exception("%s at %s.", failure, self.path)
 
     # -- reading
 
     @log_query
     def search(self, query_string, **kwargs):
-        compiled = self._compile(query_string, kwargs)
-        return self._run(compiled, **kwargs)
-
-    def _compile(self, query, options):
-        self.index  # noqa: B018  (sets up the compiler)
-        if isinstance(query, str):
-            # raw_search() and plain strings: read as haystack's auto_query.
-            query = Leaf("content", "content", AutoQuery(query)) if query.strip() else MATCH_ALL
-        return self.compiler.compile(
-            query, options.get("models"), options.get("narrow_queries") or ()
-        )
+        try:
+            index = self.refresh()
+            if index is None:
+                return dict(_EMPTY)
+            compiled = self.compiler.compile(
+                query_string,
+                kwargs.get("models"),
+                kwargs.get("narrow_queries") or (),
+                kwargs.get("boost"),
+            )
+            return self._run(index.searcher(), compiled, **kwargs)
+        except (UnsupportedLookup, IndexSchemaMismatch):
+            raise
+        except Exception:
+            if not self.silently_fail:
+                raise
+            log.exception("Searching the index at %s failed.", self.path)
+            return dict(_EMPTY)
 
     def _run(
         self,
+        searcher,
         compiled,
         start_offset=0,
         end_offset=None,
@@ -293,35 +339,35 @@ class TantivySearchBackend(BaseSearchBackend):
         exclude=None,
         **_ignored,
     ):
-        searcher = self.searcher()
         query = compiled.query
         if exclude is not None:
             query = tantivy.Query.boolean_query(
                 [(tantivy.Occur.Must, query), (tantivy.Occur.MustNot, exclude)]
             )
         limit = max(0, (end_offset if end_offset is not None else start_offset + 20) - start_offset)
-        order = self._order(sort_by)
         wants_facets = bool(facets or date_facets or query_facets)
         if wants_facets:
             # Facets visit every match anyway, and count them on the way: meanwhile (tantivy
             # releases the GIL) this thread takes the top hits without counting, which lets
             # tantivy skip blocks of documents that cannot make the top.
-            counting = _POOL.submit(
+            counting = self._facet_pool().submit(
                 self._facets, searcher, query, facets, date_facets, query_facets
             )
-        found = searcher.search(
-            query, max(limit, 1), count=not wants_facets, offset=start_offset, **order
+        keys = self._sort_keys(sort_by)
+        hits, total = sorted_hits(
+            searcher, query, keys, start_offset, limit, self.compiler, count=not wants_facets
         )
         highlighter = None
         if highlight:
             options = highlight if isinstance(highlight, dict) else {}
             options = {key: options[key] for key in HIGHLIGHT_OPTIONS if key in options}
             highlighter = Highlighter(self.analyzer, compiled.highlight_terms, **options)
+        by_field = bool(keys) and keys[0].spec is not None
         results = [
-            self._result(searcher, score, address, result_class, highlighter, bool(order))
-            for score, address in found.hits[:limit]
+            self._result(searcher, score, address, result_class, highlighter, by_field)
+            for score, address in hits
         ]
-        facet_counts, total = counting.result() if wants_facets else ({}, found.count)
+        facet_counts, total = counting.result() if wants_facets else ({}, total)
         return {
             "results": results,
             "hits": total,
@@ -329,21 +375,24 @@ class TantivySearchBackend(BaseSearchBackend):
             "spelling_suggestion": None,
         }
 
-    def _order(self, sort_by):
+    def _facet_pool(self):
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tantivy-facets")
+        return self._pool
+
+    def _sort_keys(self, sort_by):
+        keys = []
         for name in sort_by or []:
             descending = name.startswith("-")
             name = name.lstrip("-")
             if name == "score":
-                return {}
+                keys.append(SortKey(None))  # relevance is always best first
+                continue
             spec = self.specs.get(name)
-            if spec is None or not spec.sortable:
-                raise SearchBackendError(f"The index cannot sort by '{name}'.")
-            # tantivy orders by one fast field; later keys are ignored.
-            return {
-                "order_by_field": name,
-                "order": tantivy.Order.Desc if descending else tantivy.Order.Asc,
-            }
-        return {}
+            if spec is None or not spec.sortable or spec.multivalued:
+                raise UnsupportedLookup(f"The index cannot sort by '{name}'.")
+            keys.append(SortKey(spec, descending))
+        return keys
 
     def _result(self, searcher, score, address, result_class, highlighter, sorted_by_field):
         document = searcher.doc(address).to_dict()
@@ -353,13 +402,12 @@ class TantivySearchBackend(BaseSearchBackend):
             spec = self.specs.get(name)
             if spec is None or name in (DJANGO_CT, DJANGO_ID):
                 continue
-            values = [_from_index(spec, value) for value in values]
+            values = [from_index(spec, value) for value in values]
             fields[name] = values if spec.multivalued else values[0]
         if highlighter is not None:
             text = fields.get(self.content_field, "") or ""
             snippets = highlighter.snippets(text) or [highlighter.lead(text)]
             fields["highlighted"] = {self.content_field: [snippet.html for snippet in snippets]}
-            fields["snippets"] = snippets
         result_class = result_class or SearchResult
         return result_class(
             app_label,
@@ -403,22 +451,14 @@ class TantivySearchBackend(BaseSearchBackend):
                 (start, counts.get((float(low), float(high)), 0)) for start, low, high in ranges
             ]
         for name, value in query_facets or []:
-            facet_query = self.compiler.compile(_facet_leaf(name, value)).query
             both = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, query), (tantivy.Occur.Must, facet_query)]
+                [
+                    (tantivy.Occur.Must, query),
+                    (tantivy.Occur.Must, self.compiler.lookup(name, "exact", value)),
+                ]
             )
             result["queries"][f"{name}:{value}"] = searcher.search(both, 1, count=True).count
         return result, total
-
-    def matching_ids(self, query, models=None):
-        """The django_id of every document matching ``query`` (a tree or a string), unranked."""
-        compiled = self._compile(query, {"models": models})
-        searcher = self.searcher()
-        total = searcher.search(compiled.query, 1, count=True).count
-        if not total:
-            return []
-        hits = searcher.search(compiled.query, total, count=False).hits
-        return [searcher.doc(address).get_first(DJANGO_ID) for _score, address in hits]
 
     def more_like_this(
         self,
@@ -432,8 +472,9 @@ class TantivySearchBackend(BaseSearchBackend):
         **kwargs,
     ):
         """Documents sharing the most characteristic words (by tf·idf) of ``model_instance``."""
-        self.index  # noqa: B018
         searcher = self.searcher()
+        if searcher is None:
+            return {"results": [], "hits": 0}
         identifier = get_identifier(model_instance)
         own = self.compiler.term(ID, identifier)
         hits = searcher.search(own, 1, count=False).hits
@@ -452,16 +493,12 @@ class TantivySearchBackend(BaseSearchBackend):
                 for word, weight in terms
             ]
         )
-        tree = (
-            additional_query_string
-            if additional_query_string not in (None, "", MATCH_ALL)
-            else None
-        )
-        compiled = self.compiler.compile(tree, models or [type(model_instance)])
+        compiled = self.compiler.compile(additional_query_string, models or [type(model_instance)])
         compiled.query = tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, compiled.query), (tantivy.Occur.Must, similar)]
         )
         return self._run(
+            searcher,
             compiled,
             start_offset=start_offset,
             end_offset=end_offset,
@@ -491,54 +528,58 @@ class TantivySearchBackend(BaseSearchBackend):
     def prep_value(self, value):
         return value
 
-    def kwic(self, text, terms, width=30):
-        """Keyword-in-context lines of ``text`` for ``terms``."""
+    # -- capabilities beyond haystack (see search/capabilities.py)
+
+    def scan(self, models=None, fields=()):
+        """(django_id, {field: value}) for every document of ``models``, ordered by django_id.
+
+        Integer and float fields are read from tantivy's columns, without loading documents.
+        """
+        searcher = self.searcher()
+        if searcher is None:
+            return
+        query = self.compiler.compile(None, models).query
+        total = searcher.search(query, 1, count=True).count
+        if not total:
+            return
+        hits = searcher.search(
+            query, total, count=False, order_by_field=DJANGO_ID, order=tantivy.Order.Asc
+        ).hits
+        specs = [self.specs[name] for name in fields]
+        for start in range(0, len(hits), 10_000):
+            batch = hits[start : start + 10_000]
+            addresses = [address for _id, address in batch]
+            columns = {}
+            for spec in specs:
+                if spec.kind in (INTEGER, FLOAT):
+                    columns[spec.name] = searcher.fast_field_values(spec.name, addresses)
+            for position, (identifier, address) in enumerate(batch):
+                values = {name: column[position] for name, column in columns.items()}
+                missing = [spec for spec in specs if spec.name not in columns]
+                if missing:
+                    document = searcher.doc(address)
+                    for spec in missing:
+                        value = document.get_first(spec.name)
+                        values[spec.name] = None if value is None else from_index(spec, value)
+                yield identifier, values
+
+    def snippets(self, text, terms, **options):
+        """The best lines of ``text`` for ``terms``, as `Snippet` (line, html, matches)."""
+        return Highlighter(self.analyzer, terms, **options).snippets(text)
+
+    def lead(self, text, **options):
+        return Highlighter(self.analyzer, [], **options).lead(text)
+
+    def concordance(self, text, terms, width=30):
+        """Every match of ``terms`` in ``text`` with ``width`` characters on each side."""
         return Highlighter(self.analyzer, terms).concordance(text, width=width)
 
-
-class Writer:
-    """One batch of changes, committed together by `TantivySearchBackend.writer`."""
-
-    def __init__(self, backend, raw, bulk):
-        self.raw = raw
-        self.builder = DocumentBuilder(backend.specs, backend.analyzer, bulk=bulk)
-        self.added = 0
-        self.dirty = False
-
-    def add(self, index, objects, replace=True):
-        """Index ``objects``; ``replace=False`` skips the delete when the index was just cleared."""
-        for obj in objects:
-            try:
-                prepared = index.full_prepare(obj)
-            except SkipDocument:
-                continue
-            if replace:
-                self.raw.delete_documents_by_term(ID, prepared[ID])
-            self.raw.add_document(self.builder.build(prepared))
-            self.added += 1
-            self.dirty = True
-
-    def remove(self, identifiers):
-        for identifier in identifiers:
-            self.raw.delete_documents_by_term(ID, identifier)
-            self.dirty = True
-
-    def clear(self, models=None):
-        self.dirty = True
-        if models is None:
-            self.raw.delete_all_documents()
-            return
-        for model in models:
-            self.raw.delete_documents_by_term(DJANGO_CT, get_model_ct(model))
-
-    def set_checkpoint(self, value):
-        self.dirty = True
-        self.raw.delete_documents_by_term(ID, META_ID)
-        if value is not None:
-            self.raw.add_document(checkpoint_document(value))
+    def highlight_terms(self, query):
+        """The exact strings a query's positive terms match, as snippets should mark them."""
+        return self.compiler.compile(query).highlight_terms
 
 
-def _from_index(spec, value):
+def from_index(spec, value):
     if spec.kind == STORED:
         return bytes(value).decode()
     if spec.kind == DATE and isinstance(value, datetime.datetime):
@@ -585,7 +626,3 @@ def _date_buckets(options):
 
 def _nanos(moment):
     return calendar.timegm(moment.timetuple()) * 1_000_000_000
-
-
-def _facet_leaf(name, value):
-    return Leaf(name, "exact", value)

@@ -1,9 +1,21 @@
-"""haystack's SearchQuery for tantivy: SQ trees become tantivy queries, not strings.
+"""haystack's SearchQuery for tantivy: the SQ tree is compiled into tantivy queries, not strings.
 
-Other haystack backends print the SQ tree into their engine's query syntax and
-let the engine parse it back. Here the tree is compiled directly into
-``tantivy.Query`` objects, so user input is never parsed twice and cannot
-break out of a term.
+Other haystack backends print the SQ tree into their engine's query syntax and let the engine
+parse it back. Here `TantivySearchQuery.build_query` hands haystack's own tree to the backend,
+whose `Compiler` turns it into ``tantivy.Query`` objects in one pass, so user input is never
+parsed twice and cannot break out of a term.
+
+Lookups on analysed text fields:
+
+- ``content`` (the default): every whitespace-separated part must occur;
+- ``exact``, ``contains``: the value occurs as an exact string (after normalisation);
+- ``startswith``, ``endswith``: it occurs at the start or the end of a value of the field;
+- ``in``: one of several exact strings; ``fuzzy``: each word within one edit.
+
+Date and number fields take ``exact``/``content``, ``in``, ``gt``, ``gte``, ``lt``, ``lte`` and
+``range``; booleans ``exact`` and ``in``; keyword (facet) fields ``exact``, ``in`` and
+``startswith`` (tantivy has no ranges over text). Anything else raises `UnsupportedLookup`,
+never a query that quietly means something else.
 """
 
 import datetime
@@ -27,57 +39,25 @@ PROXIMITY_SLOP = 12
 PROXIMITY_WEIGHT = 0.5
 
 
-@dataclass(frozen=True)
-class Leaf:
-    field: str
-    filter_type: str
-    value: object
-
-
-@dataclass(frozen=True)
-class Branch:
-    connector: str
-    children: tuple
-    negated: bool = False
-
-
-MATCH_ALL = Branch("AND", ())
+class UnsupportedLookup(SearchBackendError):
+    """A lookup this backend cannot answer on that field."""
 
 
 class TantivySearchQuery(BaseSearchQuery):
-    def build_query_fragment(self, field, filter_type, value):
-        return Leaf(field, filter_type, value)
+    def build_query(self):
+        # haystack's own tree: the backend compiles it (see Compiler). Boosts travel in the
+        # search kwargs (build_params), models and narrowing too.
+        return self.query_filter
 
-    def matching_all_fragment(self):
-        return MATCH_ALL
+    def build_query_fragment(self, field, filter_type, value):
+        raise NotImplementedError("The tantivy backend compiles SQ trees; it builds no strings.")
 
     def clean(self, query_fragment):
         # Terms are compiled to tantivy queries, never into query syntax: nothing to escape.
         return query_fragment
 
-    def build_query(self):
-        tree = _tree(self.query_filter)
-        if self.boost:
-            boosts = tuple(
-                Leaf("content", "boost", (term, value)) for term, value in self.boost.items()
-            )
-            tree = Branch("AND", (tree, *boosts))
-        return tree
-
     def __str__(self):
-        return repr(self.build_query())
-
-
-def _tree(node):
-    children = []
-    for child in node.children:
-        if isinstance(child, SearchNode):
-            children.append(_tree(child))
-        else:
-            expression, value = child
-            field, filter_type = node.split_expression(expression)
-            children.append(Leaf(field, filter_type, value))
-    return Branch(node.connector, tuple(children), node.negated)
+        return repr(self.query_filter)
 
 
 @dataclass
@@ -87,7 +67,7 @@ class Compiled:
 
 
 class Compiler:
-    """Compiles Branch/Leaf trees for one schema and analyser."""
+    """Compiles haystack SQ trees for one schema and analyser."""
 
     def __init__(self, schema, specs, analyzer, content_field):
         self.schema = schema
@@ -100,13 +80,19 @@ class Compiler:
             if spec.kind == TEXT and spec.boost > 1 and not spec.document
         ]
 
-    def compile(self, tree, models=None, narrow_queries=()):
+    def compile(self, node=None, models=None, narrow_queries=(), boost=None):
+        """A `Compiled` query for an SQ tree (or a plain string, read as auto_query)."""
         terms = []
         clauses = [(tantivy.Occur.MustNot, self.term(DJANGO_CT, META_CT))]
-        if tree is not None and tree != MATCH_ALL:
-            clauses.append((tantivy.Occur.Must, self._node(tree, terms, negated=False)))
+        if isinstance(node, str):
+            node = SearchNode([("content", AutoQuery(node))]) if node.strip() else None
+        if node is not None and node.children:
+            clauses.append((tantivy.Occur.Must, self._node(node, terms, negated=False)))
         else:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        for term, weight in (boost or {}).items():
+            phrase = self._text_exact(self._spec("content"), str(term), [], negated=True)
+            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(phrase, weight)))
         if models:
             cts = sorted(get_model_ct(model) for model in models)
             clauses.append(
@@ -116,71 +102,67 @@ class Compiler:
             clauses.append((tantivy.Occur.Must, self._narrow(narrow)))
         return Compiled(tantivy.Query.boolean_query(clauses), terms)
 
+    def lookup(self, field_name, filter_type, value):
+        """One lookup on its own (query facets, sorting windows)."""
+        return self._leaf(field_name, filter_type, value, [], negated=True)
+
     # -- nodes
 
     def _node(self, node, terms, negated):
-        if isinstance(node, Leaf):
-            return self._leaf(node, terms, negated)
         negated = negated != node.negated
         positive = [child for child in node.children if not _is_negated(child)]
         negative = [child for child in node.children if _is_negated(child)]
         if node.connector == "OR":
             clauses = [
-                (tantivy.Occur.Should, self._node(child, terms, negated)) for child in node.children
+                (tantivy.Occur.Should, self._child(node, child, terms, negated))
+                for child in node.children
             ]
             query = tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.empty_query()
         else:
             clauses = [
-                (tantivy.Occur.Must, self._node(child, terms, negated)) for child in positive
+                (tantivy.Occur.Must, self._child(node, child, terms, negated)) for child in positive
             ]
             clauses += [
-                (tantivy.Occur.MustNot, self._node(_unnegate(child), terms, not negated))
+                (tantivy.Occur.MustNot, self._child(node, _unnegated(child), terms, not negated))
                 for child in negative
             ]
             if not positive:
                 clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-            proximity = self._proximity(positive)
+            proximity = self._proximity(node, positive)
             if proximity is not None:
                 clauses.append((tantivy.Occur.Should, proximity))
             query = tantivy.Query.boolean_query(clauses)
         if node.negated:
-            return tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, tantivy.Query.all_query()), (tantivy.Occur.MustNot, query)]
-            )
+            return _everything_but(query)
         return query
 
-    def _leaf(self, leaf, terms, negated):
-        value = leaf.value
+    def _child(self, parent, child, terms, negated):
+        if isinstance(child, SearchNode):
+            return self._node(child, terms, negated)
+        expression, value = child
+        field_name, filter_type = parent.split_expression(expression)
+        return self._leaf(field_name, filter_type, value, terms, negated)
+
+    def _leaf(self, field_name, filter_type, value, terms, negated):
         if isinstance(value, Not):
-            inner = self._leaf(
-                Leaf(leaf.field, leaf.filter_type, value.query_string), terms, not negated
-            )
-            return tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, tantivy.Query.all_query()), (tantivy.Occur.MustNot, inner)]
-            )
-        if leaf.filter_type == "boost":
-            term, weight = value
-            return tantivy.Query.boost_query(
-                self._text_exact(self._spec("content"), term, terms, negated), weight
-            )
-        spec = self._spec(leaf.field)
+            inner = self._leaf(field_name, filter_type, value.query_string, terms, not negated)
+            return _everything_but(inner)
+        spec = self._spec(field_name)
         if spec.kind == TEXT:
-            return self._text(spec, leaf.filter_type, value, terms, negated)
+            return self._text(spec, filter_type, value, terms, negated)
         if spec.kind == KEYWORD:
-            return self._keyword(spec, leaf.filter_type, value)
-        return self._range(spec, leaf.filter_type, value)
+            return self._keyword(spec, filter_type, value)
+        return self._range(spec, filter_type, value)
 
     # -- analysed text
 
     def _text(self, spec, filter_type, value, terms, negated):
         if isinstance(value, AutoQuery):
             return self._auto(spec, value.query_string, terms, negated)
-        if isinstance(value, Exact) or filter_type in (
-            "exact",
-            "contains",
-            "startswith",
-            "endswith",
-        ):
+        if filter_type in ("startswith", "endswith"):
+            start, end = filter_type == "startswith", filter_type == "endswith"
+            return self._text_exact(spec, _plain(value), terms, negated, start=start, end=end)
+        if isinstance(value, Exact) or filter_type in ("exact", "contains"):
             return self._text_exact(spec, _plain(value), terms, negated)
         if filter_type == "in":
             return tantivy.Query.boolean_query(
@@ -208,13 +190,13 @@ class Compiler:
                 (tantivy.Occur.Must, self._text_exact(spec, part, terms, negated)) for part in parts
             ]
             return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
-        raise SearchBackendError(
-            f"'{filter_type}' is not supported on the text field '{spec.name}'."
+        raise UnsupportedLookup(
+            f"The lookup '{filter_type}' is not supported on the text field '{spec.name}'."
         )
 
-    def _text_exact(self, spec, text, terms, negated):
+    def _text_exact(self, spec, text, terms, negated, start=False, end=False):
         """``text`` must occur as an exact string (after normalisation); its words rank the hit."""
-        phrase = self.analyzer.gram_phrase(text)
+        phrase = self.analyzer.gram_phrase(text, start=start, end=end)
         if not phrase:
             return tantivy.Query.empty_query()
         if not negated:
@@ -227,7 +209,7 @@ class Compiler:
         ]
         words = list(dict.fromkeys(self.analyzer.segment(text)))
         clauses += [(tantivy.Occur.Should, self.term(spec.name, word)) for word in words]
-        if spec.document:
+        if spec.document and not (start or end):
             for boosted in self.boosted:
                 match = self._grams(boosted.grams, phrase)
                 clauses.append(
@@ -260,19 +242,24 @@ class Compiler:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(clauses)
 
-    def _proximity(self, children):
+    def _proximity(self, node, children):
         """Hits where the query's words stand close together rank higher."""
-        words = []
+        words, fields = [], set()
         for child in children:
-            if not (isinstance(child, Leaf) and child.filter_type in ("content", "exact")):
+            if isinstance(child, SearchNode):
                 return None
-            if self._spec(child.field).kind != TEXT or isinstance(child.value, (Not, AutoQuery)):
+            expression, value = child
+            field_name, filter_type = node.split_expression(expression)
+            if filter_type not in ("content", "exact") or isinstance(value, (Not, AutoQuery)):
                 return None
-            words += self.analyzer.segment(_plain(child.value))
-        if len(children) < 2 or len(words) < 2:
+            spec = self._spec(field_name)
+            if spec.kind != TEXT:
+                return None
+            fields.add(spec.name)
+            words += self.analyzer.segment(_plain(value))
+        if len(children) < 2 or len(words) < 2 or len(fields) != 1:
             return None
-        field_name = self.content_field if children[0].field == "content" else children[0].field
-        phrase = tantivy.Query.phrase_query(self.schema, field_name, words, slop=PROXIMITY_SLOP)
+        phrase = tantivy.Query.phrase_query(self.schema, fields.pop(), words, slop=PROXIMITY_SLOP)
         return tantivy.Query.boost_query(phrase, PROXIMITY_WEIGHT)
 
     # -- exact values and ranges
@@ -282,11 +269,14 @@ class Compiler:
             return tantivy.Query.term_set_query(
                 self.schema, spec.name, [_plain(item) for item in value]
             )
-        if filter_type in ("content", "exact", "contains"):
+        if filter_type in ("content", "exact"):
             return self.term(spec.name, _plain(value))
-        if filter_type in ("gt", "gte", "lt", "lte", "range"):
-            return self._range(spec, filter_type, value)
-        raise SearchBackendError(f"'{filter_type}' is not supported on the field '{spec.name}'.")
+        if filter_type == "startswith":
+            pattern = _regex_literal(_plain(value)) + ".*"
+            return tantivy.Query.regex_query(self.schema, spec.name, pattern)
+        raise UnsupportedLookup(
+            f"The lookup '{filter_type}' is not supported on the keyword field '{spec.name}'."
+        )
 
     def _range(self, spec, filter_type, value):
         field_type, convert = _RANGE_TYPES[spec.kind]
@@ -294,6 +284,14 @@ class Compiler:
             return tantivy.Query.boolean_query(
                 [(tantivy.Occur.Should, self._range(spec, "exact", item)) for item in value]
             )
+        if spec.kind == BOOLEAN:
+            # tantivy has no ranges over booleans; a boolean is one of two terms.
+            if filter_type not in ("exact", "content"):
+                raise UnsupportedLookup(
+                    f"The lookup '{filter_type}' is not supported on the boolean field "
+                    f"'{spec.name}'."
+                )
+            return self.term(spec.name, convert(_plain_value(value)))
         bounds = {
             "exact": (value, value, True, True),
             "content": (value, value, True, True),
@@ -306,8 +304,8 @@ class Compiler:
             low, high = value
             bounds["range"] = (low, high, True, True)
         if filter_type not in bounds:
-            raise SearchBackendError(
-                f"'{filter_type}' is not supported on the field '{spec.name}'."
+            raise UnsupportedLookup(
+                f"The lookup '{filter_type}' is not supported on the field '{spec.name}'."
             )
         low, high, include_low, include_high = bounds[filter_type]
         return tantivy.Query.range_query(
@@ -345,16 +343,31 @@ class Compiler:
             raise SearchBackendError(f"The index has no field named '{name}'.") from None
 
 
-def _is_negated(node):
-    return (isinstance(node, Branch) and node.negated) or (
-        isinstance(node, Leaf) and isinstance(node.value, Not)
+def _everything_but(query):
+    return tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, tantivy.Query.all_query()), (tantivy.Occur.MustNot, query)]
     )
 
 
-def _unnegate(node):
-    if isinstance(node, Branch):
-        return Branch(node.connector, node.children, False)
-    return Leaf(node.field, node.filter_type, node.value.query_string)
+def _is_negated(child):
+    if isinstance(child, SearchNode):
+        return child.negated
+    return isinstance(child[1], Not)
+
+
+def _unnegated(child):
+    if isinstance(child, SearchNode):
+        return SearchNode(list(child.children), child.connector, negated=False)
+    expression, value = child
+    return (expression, value.query_string)
+
+
+def _regex_literal(text):
+    """``text`` as a literal in tantivy's (Rust) regex syntax: ASCII punctuation escaped."""
+    return "".join(
+        f"\\{char}" if char.isascii() and not char.isalnum() and not char.isspace() else char
+        for char in text
+    )
 
 
 def _plain(value):
@@ -383,5 +396,4 @@ _RANGE_TYPES = {
     INTEGER: (tantivy.FieldType.Integer, int),
     FLOAT: (tantivy.FieldType.Float, float),
     BOOLEAN: (tantivy.FieldType.Boolean, bool),
-    KEYWORD: (tantivy.FieldType.Text, str),
 }

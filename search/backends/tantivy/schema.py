@@ -12,10 +12,12 @@ from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 GRAMS_SUFFIX = "__g"
 GRAM_TOKENIZER = "na_whitespace"
 # Bump when build_schema() maps the same fields differently, so old indexes are rebuilt.
-SCHEMA_VERSION = 2
-CHECKPOINT_FIELD = "_checkpoint"
+SCHEMA_VERSION = 3
+# The index's own state (see TantivySearchBackend.index_state) is one document, kept apart
+# from every model's by its django_ct.
+STATE_FIELD = "_state"
 META_CT = "_meta"
-META_ID = "_meta.checkpoint"
+META_ID = "_meta.state"
 
 TEXT = "text"  # analysed: words for ranking, grams for exact matching
 KEYWORD = "keyword"  # one exact value (facets, identifiers)
@@ -50,7 +52,7 @@ class FieldSpec:
 
     @property
     def sortable(self):
-        return self.kind in (DATE, INTEGER, FLOAT, BOOLEAN)
+        return self.kind in (DATE, INTEGER, FLOAT, BOOLEAN, KEYWORD)
 
 
 def field_specs(searchfields):
@@ -110,7 +112,7 @@ def build_schema(specs):
         else:
             # Bytes: tantivy-py cannot store text without indexing it as well.
             builder.add_bytes_field(spec.name, stored=True, indexed=False)
-    builder.add_unsigned_field(CHECKPOINT_FIELD, stored=True)
+    builder.add_bytes_field(STATE_FIELD, stored=True, indexed=False)
     return builder.build()
 
 
@@ -151,8 +153,7 @@ class DocumentBuilder:
             for text in texts:
                 tokens = self.analyzer.words(text, bulk=self.bulk, factory=tantivy.Token)
                 document.add_pre_tokenized_text(spec.name, tantivy.PreTokenizedString(text, tokens))
-            # One stream for all values, values kept apart like paragraphs.
-            document.add_text(spec.grams, self.analyzer.grams("\n".join(texts)))
+            document.add_text(spec.grams, self.analyzer.grams(texts))
         else:
             method, convert = _ADDERS[spec.kind]
             add = getattr(document, method)
@@ -171,10 +172,11 @@ _ADDERS = {
 }
 
 
-def checkpoint_document(value):
+def state_document(state):
+    """The document that carries the index's state (a JSON-serialisable dict)."""
     document = tantivy.Document()
     document.add_text(ID, META_ID)
     document.add_text(DJANGO_CT, META_CT)
     document.add_text(DJANGO_ID, "0")
-    document.add_unsigned(CHECKPOINT_FIELD, int(value))
+    document.add_bytes(STATE_FIELD, json.dumps(state, sort_keys=True).encode())
     return document
