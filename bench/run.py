@@ -11,6 +11,7 @@ report is written from those files, so --report-only can rewrite it without meas
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -117,6 +118,23 @@ class Combo:
             raise RuntimeError(f"bench.worker {phase} failed ({log_path}):\n{tail}")
         return json.loads(out.read_text())
 
+    @contextlib.contextmanager
+    def indexer(self):
+        """`manage.py run_indexer` beside the phase, as `make run` and production run it."""
+        stream = open(self.logs / "indexer.log", "a")  # noqa: SIM115  (closed in finally)
+        process = subprocess.Popen(
+            [PYTHON, "manage.py", "run_indexer"],
+            env=self.env(),
+            cwd=REPO,
+            stdout=stream,
+            stderr=stream,
+        )
+        try:
+            yield process
+        finally:
+            stop(process, timeout=30)
+            stream.close()
+
     def manage(self, *arguments, settings="newsarchive.settings.prod"):
         with open(self.logs / "manage.log", "a") as stream:
             subprocess.run(
@@ -199,14 +217,16 @@ def run_combo(combo, corpus, plan):
         json.dumps([vars(q) for q in corpus.queries], ensure_ascii=False, indent=1)
     )
 
-    log(f"importing as shipped (index updated after each file) for {plan['shipped_budget']} s")
-    result["import_as_shipped"] = combo.worker(
-        "import", corpus=corpus.path, mode="as_shipped", budget=plan["shipped_budget"]
-    )
+    log(f"importing with the indexer following, for {plan['shipped_budget']} s")
+    combo.manage("rebuild_index", "--noinput", "-v0")  # an empty index for it to follow
+    with combo.indexer():
+        result["import_as_shipped"] = combo.worker(
+            "import", corpus=corpus.path, mode="as_shipped", budget=plan["shipped_budget"]
+        )
     log(f"  {result['import_as_shipped']['articles_per_s']:.0f} articles/s; starting afresh")
     combo.manage("flush", "--noinput", "-v0")
     shutil.rmtree(combo.index, ignore_errors=True)
-    log("importing in bulk (index hook disconnected, rebuilt afterwards)")
+    log("importing in bulk (no indexer meanwhile; one catches up at the end)")
     result["import"] = combo.worker("import", corpus=corpus.path, mode="deferred")
     log(f"  {result['import']['articles_per_s']:.0f} articles/s")
     return run_after_import(combo, corpus, plan, queries_file)
@@ -235,7 +255,8 @@ def run_after_import(combo, corpus, plan, queries_file):
         seconds=plan["search_seconds"],
     )
     log("an editor's save reaching the index")
-    result["save"] = combo.worker("save", runs=plan["save_runs"])
+    with combo.indexer():
+        result["save"] = combo.worker("save", runs=plan["save_runs"])
 
     if plan["http"] and shutil.which("wrk") is None:
         log("wrk is not installed (apt-get install -y wrk): no HTTP measurements")
@@ -279,7 +300,9 @@ def run_http(combo, corpus, plan):
     )
     result = {"workers": 2, "duration_s": plan["http_seconds"], "runs": []}
     errors = open(combo.logs / "gunicorn.log", "a")  # noqa: SIM115  (closed in finally)
-    log("starting gunicorn")
+    log("starting gunicorn and the indexer")
+    indexer = combo.indexer()
+    indexer.__enter__()
     started = time.perf_counter()
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--config", "newsarchive/gunicorn.conf.py"],
@@ -323,6 +346,7 @@ def run_http(combo, corpus, plan):
             log(f"  gunicorn had exited with {server.returncode}")
     finally:
         stop(server, timeout=20)
+        indexer.__exit__(None, None, None)
         errors.close()
     return result
 
@@ -494,7 +518,8 @@ def rerun(options, size, result_paths, argv):
                 seconds=plan["search_seconds"],
             )
         elif options.rerun == "save":
-            measured = combo.worker("save", runs=plan["save_runs"])
+            with combo.indexer():
+                measured = combo.worker("save", runs=plan["save_runs"])
         else:
             corpus = corpus_module.generate(size, OUT / f"corpus-{size}")  # kept from the run
             measured = run_http(combo, corpus, plan)

@@ -48,52 +48,46 @@ def percentiles(values):
 def phase_import(args):
     """Import the corpus file by file through one Importer, as a bulk load does.
 
-    --mode deferred (the bulk load): inside ``articles.changes.deferred()``, as the import_articles
-    command does, so the index catches up once at the end (timed apart, as catch_up_seconds);
-    where the product has no such block, the after-commit hook is disconnected instead and the
-    index is left to the rebuild. --mode as_shipped: the Importer alone, whose every file's commit
-    makes the index catch up at once; --budget stops it after that many seconds.
+    The database's triggers log every article; the index is left to the indexer. --mode
+    deferred: nothing indexes meanwhile, and one indexer catches up once at the end (timed apart,
+    as catch_up_seconds). --mode as_shipped: the same import while `run_indexer` follows it (the
+    caller starts it); --budget stops it after that many seconds.
     """
-    from contextlib import nullcontext
-
     from bench.corpus import Corpus
 
     setup()
-    from articles import changes
     from articles.importer import Importer
     from articles.models import Article
 
-    block = nullcontext()
-    if args.mode == "deferred":
-        if hasattr(changes, "deferred"):
-            block = changes.deferred()
-        else:
-            changes.changes_committed.disconnect(dispatch_uid="search.changes_committed")
     corpus = Corpus.load(args.corpus)
     files = list(corpus.day_files())
     importer = Importer(files[0][0])
     takes_date = "published_on" in inspect.signature(importer.import_file).parameters
     started = time.perf_counter()
     created = done_bytes = done_files = 0
-    with block:
-        for day, path in files:
-            if takes_date:
-                report = importer.import_file(path, published_on=day)
-            else:
-                # One importer for the whole corpus keeps its publication and author lookups;
-                # the importer reads the day of publication from this attribute.
-                importer.published_on = day
-                report = importer.import_file(path)
-            created += len(report.created)
-            done_bytes += path.stat().st_size
-            done_files += 1
-            if args.budget and time.perf_counter() - started > args.budget:
-                break
-        seconds = time.perf_counter() - started
-    catch_up_seconds = time.perf_counter() - started - seconds
+    for day, path in files:
+        if takes_date:
+            report = importer.import_file(path, published_on=day)
+        else:
+            # One importer for the whole corpus keeps its publication and author lookups;
+            # the importer reads the day of publication from this attribute.
+            importer.published_on = day
+            report = importer.import_file(path)
+        created += len(report.created)
+        done_bytes += path.stat().st_size
+        done_files += 1
+        if args.budget and time.perf_counter() - started > args.budget:
+            break
+    seconds = time.perf_counter() - started
+    catch_up_seconds = 0.0
+    if args.mode == "deferred":
+        from search.indexer import Indexer
+
+        Indexer().catch_up()
+        catch_up_seconds = time.perf_counter() - started - seconds
     return {
         "mode": args.mode,
-        "deferred_block": hasattr(changes, "deferred"),
+        "deferred_block": True,
         "catch_up_seconds": catch_up_seconds,
         "articles": created,
         "in_database": Article.objects.count(),
@@ -113,11 +107,13 @@ class OutOfTime(Exception):
 
 def phase_rebuild(args):
     setup()
-    from search import sync, tokenize
+    from search import tokenize
+    from search.indexer import Indexer
 
     if args.mode == "jieba":
         tokenize.fast_available = lambda: False  # what bulk mode checks before it uses rjieba
-    index_queryset = sync.article_index().index_queryset()
+    indexer = Indexer()
+    index_queryset = indexer.search_index.index_queryset()
     total = index_queryset.count()
     text_bytes = _text_bytes()
     done = 0
@@ -131,7 +127,7 @@ def phase_rebuild(args):
             raise OutOfTime
 
     try:
-        added = sync.rebuild(progress=progress)
+        added = indexer.rebuild(progress=progress)
         finished = True
     except OutOfTime:
         added, finished = done, False
@@ -270,9 +266,7 @@ def _latencies(queries, once, args, describe):
 def phase_save(args):
     """An editor's save reaching the index: save a section and the article, then search for it."""
     setup()
-    from search import searching, sync
-
-    sync.ensure_fresh()
+    from search import searching
 
     def search_count(token):
         return searching.run({"q": token, "sort": "relevance", "page": 1}, facets=False).count

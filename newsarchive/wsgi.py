@@ -13,7 +13,7 @@ application = get_wsgi_application()
 # dictionary is loaded before the workers fork and shared by them, and
 # freezing the heap keeps the garbage collector from touching (and so
 # copying) those shared pages in every worker.
-from search.sync import warm_up  # noqa: E402
+from search.words import warm_up  # noqa: E402
 
 warm_up()
 gc.freeze()

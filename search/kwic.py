@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from . import searching, sync
+from . import capabilities, searching
 from .query import parse
 
 MAX_DOCUMENTS = 200
@@ -28,21 +28,20 @@ class Concordance:
     truncated: bool = False
 
 
-def concordance(params, max_documents=MAX_DOCUMENTS, width=CONTEXT_CHARS):
-    sync.ensure_fresh()
+def concordance(params, max_documents=MAX_DOCUMENTS, width=CONTEXT_CHARS, using="default"):
     parsed = parse(params["q"])
     result = Concordance(parsed=parsed)
     terms = [term.text for term in parsed.positive_terms()]
     if parsed.tree is None or not terms:
         return result
-    sqs = searching.base_queryset(params).filter(searching.to_sq(parsed.tree))
+    sqs = searching.base_queryset(params, using).filter(searching.to_sq(parsed.tree))
     hits = sqs[:max_documents]
     result.documents = len(hits)
     result.truncated = sqs.count() > max_documents
-    backend = sync.backend()
+    engine = capabilities.backend(using)
     for hit in hits:
         anchors = hit.anchors or []
-        for line in backend.kwic(hit.text, terms, width=width):
+        for line in capabilities.concordance(engine, hit.text or "", terms, width=width):
             anchor = anchors[line.line] if line.line < len(anchors) else ""
             href = f"{hit.url}#{anchor}" if anchor else hit.url
             result.lines.append(

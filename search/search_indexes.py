@@ -1,8 +1,13 @@
 """What the search index knows about an article."""
 
+import hashlib
+import json
+
 from haystack import indexes
 
 from articles.models import Article
+
+CONTENT_HASH = "content_hash"
 
 
 class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
@@ -20,9 +25,19 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     byline = indexes.CharField(model_attr="byline", indexed=False)
     url = indexes.CharField(indexed=False)
     anchors = indexes.MultiValueField(indexed=False)
+    # A digest of everything above, so that check_index can tell a stale copy.
+    content_hash = indexes.IntegerField()
 
     def get_model(self):
         return Article
+
+    def prepare(self, article):
+        data = super().prepare(article)
+        data[CONTENT_HASH] = content_hash(data)
+        return data
+
+    def prepare_content_hash(self, article):
+        return 0  # set by prepare(), from the other fields
 
     def index_queryset(self, using=None):
         return Article.objects.published().with_text()
@@ -62,3 +77,11 @@ def lines(article):
             yield paragraph.replace("\n", " "), anchor
     if article.source:
         yield article.source, ""
+
+
+def content_hash(prepared):
+    """A 63-bit digest of the prepared fields (all but the hash itself)."""
+    fields = {name: value for name, value in prepared.items() if name != CONTENT_HASH}
+    payload = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    digest = hashlib.blake2b(payload.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1

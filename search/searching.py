@@ -2,7 +2,9 @@
 
 Views (the page, the JSON API, exports) share `run()`. It parses the query
 (search.query), turns the tree into haystack SQ filters on a SearchQuerySet,
-and reads back hits, facets and snippets from one backend search.
+and reads back hits and facets from one backend search. Snippets are marked
+on each hit's stored text (search.capabilities), so they land on the same
+characters whatever the engine. Searching only reads: the indexer writes.
 """
 
 import datetime
@@ -18,7 +20,7 @@ from haystack.query import SQ, SearchQuerySet
 
 from articles.models import Article, month_bounds
 
-from . import sync, tokenize
+from . import capabilities, tokenize, words
 from .query import And, Not, Term, parse
 
 PAGE_SIZE = 20
@@ -112,6 +114,7 @@ class Hit:
 @dataclass
 class Outcome:
     parsed: object
+    index: capabilities.IndexState | None = None
     count: int = 0
     hits: list = field(default_factory=list)
     facets: dict = field(default_factory=dict)
@@ -141,9 +144,9 @@ def to_sq(node):
     return reduce(combine, (to_sq(child) for child in node.children))
 
 
-def base_queryset(params):
+def base_queryset(params, using="default"):
     """Filters that narrow every search: dates, facets chosen, order."""
-    sqs = SearchQuerySet().models(Article)
+    sqs = SearchQuerySet(using=using).models(Article)
     start, end = _date_range(params)
     if start:
         sqs = sqs.filter(published_on__gte=start)
@@ -155,13 +158,15 @@ def base_queryset(params):
     return sqs.order_by(*SORTS[params["sort"]]) if SORTS[params["sort"]] else sqs
 
 
-def run(params, page_size=PAGE_SIZE, facets=True):
+def run(params, page_size=PAGE_SIZE, facets=True, using="default"):
     """Search with validated ``params`` (see SearchForm.params)."""
     started = time.perf_counter()
-    sync.ensure_fresh()
+    engine = capabilities.backend(using)
+    state = capabilities.index_state(engine)
+    words.follow(state.meta.get("dictionary"))
     parsed = parse(params["q"])
-    outcome = Outcome(parsed=parsed, page=params["page"], explanation=explain(parsed))
-    sqs = base_queryset(params)
+    outcome = Outcome(parsed=parsed, index=state, page=params["page"], explanation=explain(parsed))
+    sqs = base_queryset(params, using)
     if parsed.tree is not None:
         sqs = sqs.filter(to_sq(parsed.tree))
     elif not _has_filters(params):
@@ -169,24 +174,24 @@ def run(params, page_size=PAGE_SIZE, facets=True):
         return outcome
     if facets:
         sqs = _with_facets(sqs)
-    sqs = sqs.highlight()
+    terms = [term.text for term in parsed.positive_terms()]
     start = (outcome.page - 1) * page_size
     results = sqs[start : start + page_size]
     count = sqs.count()
     if count == 0 and parsed.is_question():
-        words = partial_words(params["q"])
-        if words:
-            sqs = base_queryset(params).filter(
-                reduce(operator.or_, (SQ(content=Exact(w)) for w in words))
+        terms = partial_words(params["q"])
+        if terms:
+            sqs = base_queryset(params, using).filter(
+                reduce(operator.or_, (SQ(content=Exact(word)) for word in terms))
             )
-            sqs = (_with_facets(sqs) if facets else sqs).highlight()
+            sqs = _with_facets(sqs) if facets else sqs
             results = sqs[start : start + page_size]
             count = sqs.count()
             outcome.fallback = bool(count)
-            outcome.partial_words = words
+            outcome.partial_words = terms
     outcome.count = count
     outcome.pages = (count + page_size - 1) // page_size
-    outcome.hits = [_hit(result) for result in results]
+    outcome.hits = [_hit(engine, result, terms) for result in results]
     if facets and count:
         outcome.facets = _facets(sqs.facet_counts())
     outcome.took_ms = _elapsed(started)
@@ -263,10 +268,12 @@ def _facets(counts):
     }
 
 
-def _hit(result):
-    anchors = getattr(result, "anchors", None) or []
+def _hit(engine, result, terms):
+    text = result.text or ""
+    anchors = result.anchors or []
+    found = capabilities.snippets(engine, text, terms) or [capabilities.lead(engine, text)]
     snippets = []
-    for snippet in getattr(result, "snippets", []):
+    for snippet in found:
         anchor = anchors[snippet.line] if snippet.line < len(anchors) else ""
         snippets.append((snippet.html, f"{result.url}#{anchor}" if anchor else result.url))
     return Hit(

@@ -1,20 +1,71 @@
-"""The search page, keyword-in-context, exports, the JSON API and OpenSearch."""
+"""The search page, keyword-in-context, exports, the JSON API and OpenSearch.
+
+Pages are cached under the state of the search index they were computed from (see
+articles.caching), and absolute URLs are made from settings.SITE_URL, never from the
+request's Host header, so a cached page is right for every client.
+"""
 
 import csv
 import io
+import logging
+from functools import wraps
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from haystack.exceptions import SearchBackendError
 
-from articles.caching import cache_page_by_content_version
+from articles import changes
+from articles.caching import cache_page_by
 
-from . import kwic, searching
+from . import capabilities, kwic, searching
 
 EXPORT_LIMIT = 1000
+log = logging.getLogger(__name__)
+
+
+def index_version():
+    """The index state a search page shows, or None (not cached) while it is behind the log."""
+    state = capabilities.index_state(capabilities.backend())
+    if state.checkpoint is None or state.checkpoint < changes.latest_id():
+        return None
+    return f"index:{state.generation}:{state.checkpoint}"
+
+
+def absolute(path):
+    """``path`` as a full URL of the site (settings.SITE_URL), whatever Host the client sent."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def search_unavailable(view):
+    """An engine that cannot answer (an index being rebuilt for new fields) gets a 503 page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except SearchBackendError:
+            log.exception("The search engine could not answer %s", request.get_full_path())
+            message = _(
+                "Search is not available at the moment: the search index is being rebuilt. "
+                "Please try again in a few minutes."
+            )
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"error": message}, status=503, json_dumps_params={"ensure_ascii": False}
+                )
+            response = render(request, "search/unavailable.html", {"message": message}, status=503)
+            response["Retry-After"] = "60"
+            return response
+
+    return wrapper
+
+
+cache_page_by_index = cache_page_by(index_version)
 
 
 def _form(request):
@@ -23,7 +74,8 @@ def _form(request):
     return form, form.params()
 
 
-@cache_page_by_content_version
+@search_unavailable
+@cache_page_by_index
 def search(request):
     form, params = _form(request)
     outcome = searching.run(params)
@@ -41,7 +93,8 @@ def search(request):
     return render(request, "search/search.html", context, status=status)
 
 
-@cache_page_by_content_version
+@search_unavailable
+@cache_page_by_index
 def api(request):
     form, params = _form(request)
     outcome = searching.run(params)
@@ -57,10 +110,14 @@ def api(request):
             "errors": {
                 name: [str(error) for error in errors] for name, errors in form.errors.items()
             },
+            "index": {
+                "generation": outcome.index.generation,
+                "checkpoint": outcome.index.checkpoint,
+            },
             "results": [
                 {
                     "title": hit.title,
-                    "url": request.build_absolute_uri(hit.url),
+                    "url": absolute(hit.url),
                     "published_on": hit.published_on.isoformat(),
                     "publication": hit.publication,
                     "byline": hit.byline,
@@ -69,7 +126,7 @@ def api(request):
                         {
                             "html": html,
                             "text": strip_tags(html),
-                            "url": request.build_absolute_uri(href),
+                            "url": absolute(href),
                         }
                         for html, href in hit.snippets
                     ],
@@ -85,6 +142,7 @@ def api(request):
     )
 
 
+@search_unavailable
 def export(request):
     """Up to EXPORT_LIMIT hits as CSV (opens in spreadsheet programs as UTF-8)."""
     params = _form(request)[1]
@@ -96,7 +154,7 @@ def export(request):
             hit.title,
             hit.publication,
             hit.byline,
-            request.build_absolute_uri(hit.url),
+            absolute(hit.url),
             " … ".join(strip_tags(html) for html, _href in hit.snippets),
         ]
         for hit in outcome.hits
@@ -105,6 +163,7 @@ def export(request):
     return _csv_response("search.csv", header, rows)
 
 
+@search_unavailable
 def keyword_in_context(request):
     form, params = _form(request)
     concordance = kwic.concordance(params)
@@ -124,7 +183,7 @@ def keyword_in_context(request):
                 line.left,
                 line.match,
                 line.right,
-                request.build_absolute_uri(line.href),
+                absolute(line.href),
             ]
             for line in concordance.lines
         ]
@@ -141,8 +200,8 @@ def keyword_in_context(request):
 
 def opensearch(request):
     context = {
-        "search_url": request.build_absolute_uri(reverse("search:search")),
-        "api_url": request.build_absolute_uri(reverse("search:api")),
+        "search_url": absolute(reverse("search:search")),
+        "api_url": absolute(reverse("search:api")),
     }
     return render(
         request,

@@ -31,21 +31,32 @@ def _empty_page_cache():
 
 @pytest.fixture(autouse=True)
 def _empty_search_index(request):
-    """Every test that touches the database starts with an empty index.
+    """Every test that touches the database starts with an empty index that follows it.
 
-    Database rows roll back between tests and their ids are reused, so an index
-    left over from another test would describe articles that no longer exist.
+    Database rows roll back between tests and their ids are reused, so an index left over
+    from another test would describe articles that no longer exist. The index is rebuilt
+    from the (empty) database: a new generation, at the change log's current end.
     """
     if not {"db", "transactional_db"} & set(
         request.fixturenames
     ) and not request.node.get_closest_marker("django_db"):
         yield
         return
-    from search import sync
+    request.getfixturevalue("_django_db_helper")
+    from search.indexer import Indexer
 
-    with sync.backend().writer() as writer:
-        writer.clear()
+    Indexer().rebuild()
     yield
+
+
+@pytest.fixture
+def indexer(db):
+    """The indexer, in this process and on this test's database connection."""
+    from search.indexer import Indexer
+
+    indexer = Indexer()
+    yield indexer
+    indexer.close()
 
 
 @pytest.fixture
@@ -56,45 +67,40 @@ def seed_articles(db):
 
 
 @pytest.fixture
-def search_index(db):
-    """The search index rebuilt from whatever the database holds now (empty by default)."""
-    from search import sync
-
-    sync.rebuild()
-    return sync.backend()
+def search_index(indexer):
+    """The search index, caught up with whatever the database holds now (empty by default)."""
+    indexer.catch_up()
+    return indexer.engine
 
 
 @pytest.fixture
-def seeded_index(seed_articles, search_index):
+def seeded_index(seed_articles, indexer):
     """The seed articles, indexed."""
-    from search import sync
-
-    sync.rebuild()
+    indexer.catch_up()
     return seed_articles
 
 
-def start_process(code):
-    """Start ``code`` in a new Python process with Django set up on this test's database."""
-    env = {
+def process_environment():
+    """The environment for a process that works on this test's database and index."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "newsarchive.settings.test",
         "NEWSARCHIVE_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
         "PYTHONPATH": str(REPO),
     }
-    script = (
-        "import os, django\n"
-        "django.setup()\n"
-        "from django.db import connections\n"
-        "connections['default'].settings_dict['NAME'] = os.environ['NEWSARCHIVE_TEST_DB_NAME']\n"
-        + textwrap.dedent(code)
-    )
+
+
+def start_process(code, **options):
+    """Start ``code`` in a new Python process with Django set up on this test's database."""
+    script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
     return subprocess.Popen(
         [sys.executable, "-c", script],
-        env=env,
+        env=process_environment(),
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        **options,
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import polib
 import pytest
 
+from articles.models import Article
 from tests.conftest import REPO
 
 CATALOG = REPO / "locale" / "zh_Hans" / "LC_MESSAGES"
@@ -99,10 +100,19 @@ def test_the_seed_copy_is_the_seed():
     assert (REPO / "fixtures" / "source" / shared.name).read_bytes() == shared.read_bytes()
 
 
-def test_health_check_answers_for_any_host(client):
+@pytest.mark.django_db
+def test_health_check_answers_for_any_host_and_reports_the_index_lag(client, seeded_index):
     response = client.get("/healthz", HTTP_HOST="unknown.example")
     assert response.status_code == 200
-    assert response.content == b"ok"
+    report = response.json()
+    assert report["status"] == "ok"
+    assert report["index"]["lag_changes"] == 0
+    assert report["index"]["epoch_matches"] is True
+    Article.objects.update(title="改过的标题")  # the indexer has not run since
+    index = client.get("/healthz").json()["index"]
+    assert index["lag_changes"] == 2
+    assert index["latest_change"] > index["checkpoint"]
+    assert index["lag_seconds"] >= 0
 
 
 def test_secrets_are_not_committed():

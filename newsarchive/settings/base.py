@@ -32,6 +32,9 @@ def env_list(name, default):
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# The site's own address, for the absolute URLs pages and the API give out (never the client's
+# Host header, which cached pages would otherwise pass on to everyone).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     # search comes before haystack so that its management commands
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside MessageMiddleware, so that the message it may add is stored with the response.
+    "articles.middleware.WaitForSearchIndex",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -141,6 +146,8 @@ HAYSTACK_CONNECTIONS = {
         "ENGINE": "search.backends.tantivy.TantivyEngine",
         "PATH": str(SEARCH_INDEX_PATH),
         "ANALYZER": "search.analysis.ChineseAnalyzer",
+        # A failed search is an error page, never an empty result that looks like an answer.
+        "SILENTLY_FAIL": False,
     },
 }
 # The models filter is applied inside the tantivy query (a term on django_ct),

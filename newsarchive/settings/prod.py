@@ -1,9 +1,11 @@
 """Production: refuses to start without a secret, and is strict about HTTPS."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import ALLOWED_HOSTS, SECRET_KEY, env_bool
 
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
@@ -12,6 +14,9 @@ if len(SECRET_KEY) < 50:
     )
 
 DEBUG = False
+
+# Absolute URLs name the site's first host unless SITE_URL says otherwise.
+SITE_URL = os.environ.get("SITE_URL") or f"https://{ALLOWED_HOSTS[0]}"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

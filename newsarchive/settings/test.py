@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, HAYSTACK_CONNECTIONS
+from .base import DATABASES, HAYSTACK_CONNECTIONS, INSTALLED_APPS
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
@@ -22,11 +22,35 @@ WHITENOISE_AUTOREFRESH = True
 _run_dir = Path(os.environ.get("NEWSARCHIVE_TEST_DIR") or tempfile.mkdtemp(prefix="newsarchive-"))
 os.environ["NEWSARCHIVE_TEST_DIR"] = str(_run_dir)  # subprocesses of a test see the same place
 
+# A model that knows nothing of articles, for the tantivy backend's own tests.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.toy"]
+_ARTICLES = "search.search_indexes.ArticleIndex"
+_NOTES = "tests.toy.search_indexes.NoteIndex"
+
 SEARCH_INDEX_PATH = _run_dir / "index"
 HAYSTACK_CONNECTIONS = {
-    "default": {**HAYSTACK_CONNECTIONS["default"], "PATH": str(SEARCH_INDEX_PATH)}
+    "default": {
+        **HAYSTACK_CONNECTIONS["default"],
+        "PATH": str(SEARCH_INDEX_PATH),
+        "EXCLUDED_INDEXES": [_NOTES],
+    },
+    # The backend on its own: notes, the plain analyser, haystack's defaults.
+    "toy": {
+        "ENGINE": "search.backends.tantivy.TantivyEngine",
+        "PATH": str(_run_dir / "toy-index"),
+        "EXCLUDED_INDEXES": [_ARTICLES],
+    },
+    # haystack's own Whoosh backend, the contract tests' second engine.
+    "whoosh": {
+        "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
+        "PATH": str(_run_dir / "whoosh-index"),
+        "EXCLUDED_INDEXES": [_NOTES],
+    },
 }
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if os.environ.get("NEWSARCHIVE_TEST_DB_NAME"):
+    # A process a test started (an indexer, gunicorn): it works on that test's database.
+    DATABASES["default"]["NAME"] = os.environ["NEWSARCHIVE_TEST_DB_NAME"]
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that a test can start a second process on it.
     DATABASES["default"]["TEST"] = {"NAME": str(_run_dir / "test.sqlite3")}

@@ -145,12 +145,11 @@ def test_filters(seeded_index, extra, expected):
     assert titles(search("重庆", **extra)) == expected
 
 
-def test_sort_by_date(seed_articles, search_index):
+def test_sort_by_date(seeded_index, indexer):
     from articles.models import Article
-    from search import sync
 
     Article.objects.filter(title=ZHONGXIN).update(published_on="2025-11-12")
-    sync.rebuild()
+    indexer.catch_up()
     assert titles(search("重庆", sort="newest")) == [ZHONGXIN, YUAN]
     assert titles(search("重庆", sort="oldest")) == [YUAN, ZHONGXIN]
 

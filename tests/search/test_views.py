@@ -124,7 +124,7 @@ def test_the_api_answers_in_rank_order_with_snippets_and_facets(client, seeded_i
     assert [result["title"] for result in data["results"]] == [YUAN, ZHONGXIN]
     first = data["results"][0]
     assert set(first) >= {"title", "url", "published_on", "score", "snippets"}
-    assert first["url"].startswith("http://testserver/2025/11/11/")
+    assert first["url"].startswith("http://127.0.0.1:8000/2025/11/11/")  # settings.SITE_URL
     assert first["published_on"] == "2025-11-11"
     assert first["score"] >= data["results"][1]["score"]
     assert "<mark>重庆</mark>" in first["snippets"][0]["html"]
@@ -166,7 +166,7 @@ def test_results_export_as_csv(client, seeded_index):
 def test_opensearch_description(client, seeded_index):
     response = client.get("/opensearch.xml")
     assert response["Content-Type"] == "application/opensearchdescription+xml"
-    assert "http://testserver/search/?q={searchTerms}" in response.content.decode()
+    assert "http://127.0.0.1:8000/search/?q={searchTerms}" in response.content.decode()
 
 
 def test_every_page_has_a_search_box_and_the_opensearch_link(client, seeded_index):
@@ -199,8 +199,8 @@ def test_the_search_page_makes_a_fixed_number_of_queries(
         client.get("/api/search/", {"q": "重庆和新加坡的航班每周有多少班"})
 
 
-def test_search_pages_are_cached_until_the_next_change(
-    client, seeded_index, django_assert_num_queries
+def test_search_pages_are_cached_until_the_index_moves(
+    client, seeded_index, indexer, django_assert_num_queries
 ):
     first = client.get("/search/", {"q": "重庆"}).content
     with django_assert_num_queries(1):  # the change log's newest id, and the page from the cache
@@ -208,4 +208,16 @@ def test_search_pages_are_cached_until_the_next_change(
     article = seeded_index[YUAN]
     article.title = "袁家军在重庆调研"
     article.save()
+    indexer.catch_up()
     assert "袁家军在重庆调研" in client.get("/search/", {"q": "重庆"}).content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/search/", "/search/export.csv", "/search/kwic/"])
+def test_no_client_host_reaches_a_cached_or_exported_url(client, seeded_index, path):
+    """A Host header of the client's choosing must not end up in what others are served."""
+    poisoned = client.get(path, {"q": "重庆", "format": "csv"}, HTTP_HOST="localhost:6666")
+    clean = client.get(path, {"q": "重庆", "format": "csv"})
+    for response in (poisoned, clean):
+        body = response.content.decode("utf-8-sig")
+        assert "localhost:6666" not in body
+        assert "http://127.0.0.1:8000/2025/11/11/" in body

@@ -1,16 +1,22 @@
-"""Rebuild the search index from the database in one commit, with a progress bar."""
+"""Rebuild the search index from the database beside the live one, with a progress bar.
+
+haystack's own rebuild_index clears the index and fills it again, so that searches find
+nothing meanwhile. This one builds a new generation and switches to it at the end (on engines
+that can; see search.capabilities), and records the change-log checkpoint it was built from,
+so the indexer goes on from there.
+"""
 
 from django.core.management.base import CommandError
 from haystack.management.commands.rebuild_index import Command as HaystackRebuild
 
-from search import sync
+from search.indexer import Indexer
 from search.management.progress import progress_bar
 
 
 class Command(HaystackRebuild):
     help = (
         "Rebuilds the search index from the database. Readers keep the old index until "
-        "the new one is committed; changes made meanwhile are applied afterwards."
+        "the new one is complete; changes made meanwhile are applied afterwards."
     )
 
     def handle(self, **options):
@@ -18,9 +24,15 @@ class Command(HaystackRebuild):
             answer = input("This replaces the whole search index. Continue? [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 raise CommandError("Rebuild cancelled.")
-        total = sync.article_index().index_queryset().count()
         verbosity = options.get("verbosity", 1)
-        with progress_bar(total, "Indexing", verbosity, self.stderr._out) as advance:
-            added = sync.rebuild(batch_size=options.get("batchsize") or 500, progress=advance)
-        if options.get("verbosity", 1):
-            self.stdout.write(f"Indexed {added} articles.")
+        for using in options.get("using") or ["default"]:
+            indexer = Indexer(using)
+            total = indexer.search_index.index_queryset().count()
+            with progress_bar(total, "Indexing", verbosity, self.stderr._out) as advance:
+                added = indexer.rebuild(progress=advance)
+            if verbosity:
+                state = indexer.state()
+                self.stdout.write(
+                    f"Indexed {added} articles ({using}); the index reflects the change log "
+                    f"up to #{state.checkpoint}."
+                )
