@@ -80,8 +80,12 @@ def lines(article):
 
 
 def content_hash(prepared):
-    """A 63-bit digest of the prepared fields (all but the hash itself)."""
+    """A 31-bit digest of the prepared fields (all but the hash itself).
+
+    31 bits fit every engine's integer field (Whoosh's are 32-bit); a stale copy goes unseen
+    only if its digest collides with the current one's, about once in two billion.
+    """
     fields = {name: value for name, value in prepared.items() if name != CONTENT_HASH}
     payload = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
-    digest = hashlib.blake2b(payload.encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(payload.encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big") >> 1

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,36 @@ def indexer(db):
     indexer = Indexer()
     yield indexer
     indexer.close()
+
+
+@pytest.fixture
+def running_indexer(transactional_db):
+    """`run_indexer` in a thread of this process, with its own database connection.
+
+    For tests that commit (transactional_db): the indexer sees what they committed.
+    """
+    from django.db import connections as databases
+
+    from search.indexer import Indexer
+
+    stop = threading.Event()
+    started = threading.Event()
+    holder = {}
+
+    def run():
+        try:
+            holder["indexer"] = Indexer()
+            started.set()
+            holder["indexer"].run(stop)
+        finally:
+            databases.close_all()
+
+    thread = threading.Thread(target=run, name="indexer", daemon=True)
+    thread.start()
+    started.wait(30)
+    yield holder["indexer"]
+    stop.set()
+    thread.join(30)
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ def test_keyboard_focus_is_visible(page, live_server, seeded_index):
     assert outline != "none"
 
 
-def test_an_editor_adds_an_article_in_the_admin(page, live_server, seeded_index):
+def test_an_editor_adds_an_article_in_the_admin(page, live_server, seeded_index, running_indexer):
     from django.contrib.auth.models import User
 
     User.objects.create_superuser("chief", "chief@example.com", "a-long-test-password")
@@ -122,6 +122,8 @@ def test_an_editor_adds_an_article_in_the_admin(page, live_server, seeded_index)
     page.fill("#id_sections-0-body", "编辑在浏览器中写下这段文字,提到了蓝鲸。")
     page.locator("input[name=_save]").click()
     page.wait_for_url("**/admin/articles/article/")
+    # The save waited for the indexer: no word of search being behind.
+    assert page.locator(".messagelist .warning").count() == 0
     page.goto(live_server.url + "/search/?q=蓝鲸")
     assert page.get_by_role("link", name="浏览器里新增的稿件").is_visible()
     page.screenshot(path=str(OUTPUT / "admin-then-search.png"), full_page=True)

@@ -72,29 +72,6 @@ def differences():
     return 0, out.getvalue()
 
 
-@pytest.fixture
-def running_indexer():
-    """`run_indexer` in a thread of this process, with its own database connection."""
-    stop = threading.Event()
-    started = threading.Event()
-    holder = {}
-
-    def run():
-        try:
-            holder["indexer"] = Indexer()
-            started.set()
-            holder["indexer"].run(stop)
-        finally:
-            databases.close_all()
-
-    thread = threading.Thread(target=run, name="indexer", daemon=True)
-    thread.start()
-    started.wait(30)
-    yield holder["indexer"]
-    stop.set()
-    thread.join(30)
-
-
 def wait_until_current(timeout=30):
     deadline = time.monotonic() + timeout
     while not index_is_current():
