@@ -92,7 +92,7 @@ def test_an_admin_edit_is_searchable_when_the_page_reloads(seeded_index, running
     response = client.post(url, data, follow=True)
     assert response.redirect_chain, response.content.decode()[:2000]
     # The save waited for the indexer: no warning, and the edit is found at once.
-    assert "Search has not caught up" not in response.content.decode()
+    assert "搜索索引尚未收录" not in response.content.decode()
     assert found("青蒿素") == [ZHONGXIN]
 
 
@@ -106,7 +106,7 @@ def test_an_admin_edit_succeeds_while_the_indexer_is_down_and_says_so(seeded_ind
     response = client.post(url, data, follow=True)
     assert "青蒿素" in Section.objects.filter(article=article).first().body
     messages = [str(message) for message in response.context["messages"]]
-    assert any("Search has not caught up" in message for message in messages), messages
+    assert any("搜索索引尚未收录" in message for message in messages), messages
     assert found("青蒿素") == []  # readers never index
     Indexer().catch_up()
     assert found("青蒿素") == [ZHONGXIN]
