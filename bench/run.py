@@ -13,6 +13,7 @@ report is written from those files, so --report-only can rewrite it without meas
 import argparse
 import contextlib
 import datetime
+import functools
 import json
 import os
 import platform
@@ -35,8 +36,26 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
-PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
-PG = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-tAq"]
+
+
+@functools.cache
+def pg_server():
+    """A PostgreSQL server the benchmark may create databases on, as a URL without a database:
+    DATABASE_URL's when it names one, else the local one scripts/postgres sets up."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        url = subprocess.run(
+            [str(REPO / "scripts" / "postgres")], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    return url.rsplit("/", 1)[0]
+
+
+def pg_url(name):
+    return f"{pg_server()}/{name}"
+
+
+def psql(*arguments):
+    return ["psql", pg_url("postgres"), "-v", "ON_ERROR_STOP=1", "-tAq", *arguments]
 
 
 def log(message):
@@ -62,7 +81,7 @@ class Combo:
     @property
     def database_url(self):
         if self.database == "postgresql":
-            return PG_URL.format(name=self.pg_name)
+            return pg_url(self.pg_name)
         return f"sqlite:///{self.var / 'bench.sqlite3'}"
 
     def env(self, settings="newsarchive.settings.prod"):
@@ -155,7 +174,7 @@ class Combo:
             directory.mkdir(parents=True)
         if self.database == "postgresql":
             drop_pg(self.pg_name)
-            subprocess.run([*PG, "-c", f"CREATE DATABASE {self.pg_name}"], check=True)
+            subprocess.run(psql("-c", f"CREATE DATABASE {self.pg_name}"), check=True)
         self.manage("migrate", "--noinput", "-v0")
 
     def cleanup(self):
@@ -165,7 +184,7 @@ class Combo:
     def database_bytes(self):
         if self.database == "postgresql":
             output = subprocess.run(
-                [*PG, "-c", f"SELECT pg_database_size('{self.pg_name}')"],
+                psql("-c", f"SELECT pg_database_size('{self.pg_name}')"),
                 check=True,
                 capture_output=True,
                 text=True,
@@ -176,7 +195,7 @@ class Combo:
 
 def drop_pg(name):
     subprocess.run(
-        [*PG, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+        psql("-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
         check=True,
         capture_output=True,
     )
@@ -341,6 +360,18 @@ def run_http(combo, corpus, plan):
             # A shared machine: record what happened rather than lose the whole run.
             result["save_http_error"] = str(error).splitlines()[-1]
             log(f"  failed: {result['save_http_error']}")
+        log("reader searches while the indexer cuts thousands of articles again")
+        result["retokenise"] = combo.worker(
+            "retokenise",
+            queries=combo.dir / "queries.json",
+            base=base,
+            seconds=plan["retokenise_seconds"],
+            budget=plan["retokenise_budget"],
+        )
+        log(f"  p95 {result['retokenise']['p95_ratio']:.2f}× idle")
+        log("rebuild_index reaching the live workers")
+        result["rebuild_reach"] = combo.worker("rebuild_reach", base=base)
+        log(f"  first new answer {result['rebuild_reach']['first_new_s']} s after the rebuild")
         if server.poll() is not None:
             result["server_exit"] = server.returncode
             log(f"  gunicorn had exited with {server.returncode}")
@@ -566,7 +597,9 @@ def plan_for(options, size):
         "search_runs": 20 if quick else 200,
         "search_seconds": 5 if quick else 60,
         "warmup": 1 if quick else 3,
-        "save_runs": 3 if quick else 15,
+        "save_runs": 3 if quick else 30,
+        "retokenise_seconds": 2 if quick else 30,
+        "retokenise_budget": 60 if quick else 600,
         "http": not options.no_http,
         "http_seconds": 1 if quick else options.http_seconds,
         "http_warmup": 0 if quick else 2,
@@ -578,7 +611,7 @@ def plan_for(options, size):
     }
 
 
-def machine():
+def machine(databases):
     def command(*args):
         try:
             return subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip()
@@ -603,7 +636,9 @@ def machine():
         "cpu": cpu,
         "memory_gib": round(memory_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
-        "postgresql": command(*PG, "-c", "SHOW server_version"),
+        "postgresql": (
+            command(*psql("-c", "SHOW server_version")) if "postgresql" in databases else "not used"
+        ),
         "kernel": platform.release(),
         "commit": command("git", "-C", str(REPO), "rev-parse", "HEAD"),
         "dirty": bool(command("git", "-C", str(REPO), "status", "--porcelain")),
@@ -729,7 +764,7 @@ def main(argv=None):
             result["wall_s"] = time.perf_counter() - combo_started
             path.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
             results.append(result)
-    info = machine()
+    info = machine(options.databases)
     info["command"] = command_line(argv)
     info["wall_s"] = time.perf_counter() - started
     info["missing"] = missing

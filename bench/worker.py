@@ -7,6 +7,7 @@ result as JSON to the path given with --out.
 
 import argparse
 import inspect
+import itertools
 import json
 import statistics
 import sys
@@ -327,6 +328,98 @@ def _wait_until_found(count, started, timeout=30.0):
     return None
 
 
+def _api(base, params):
+    """One search API request: (ms, the index state it answered from)."""
+    url = f"{base}/api/search/?" + urllib.parse.urlencode(params)
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=30) as response:
+        body = json.loads(response.read())
+    return (time.perf_counter() - started) * 1000, body["index"]
+
+
+def _health(base):
+    with urllib.request.urlopen(f"{base}/healthz", timeout=30) as response:
+        return json.loads(response.read())["index"]
+
+
+def phase_retokenise(args):
+    """Reader searches over HTTP, idle and while the indexer cuts thousands of articles again.
+
+    A dictionary word that occurs in about 4,000 articles (fewer in a small corpus) is added, as
+    an editor adds one; the same stream of searches (one client, distinct URLs so that no page
+    comes from the cache) runs before, and until the indexer has applied the word.
+    """
+    setup()
+    from articles.models import Article
+    from search.models import DictionaryWord
+
+    queries = [q for q in json.loads(Path(args.queries).read_text()) if q["cls"] != "question"]
+    target = min(4000, Article.objects.count() // 3)
+    taken = set(DictionaryWord.objects.values_list("word", flat=True))
+    candidates = [
+        q
+        for q in queries
+        if q["docs"] and 2 <= len(q["q"]) <= 6 and q["q"].isalpha() and q["q"] not in taken
+    ]
+    word = min(candidates, key=lambda q: abs(q["docs"] - target))
+    stream = (
+        {"q": q["q"], **q["params"], "bench": f"{uuid.uuid4().hex[:8]}"}
+        for q in itertools.cycle(queries)
+    )
+    idle = []
+    deadline = time.perf_counter() + args.seconds
+    while time.perf_counter() < deadline:
+        idle.append(_api(args.base, next(stream))[0])
+    DictionaryWord.objects.create(word=word["q"], note="benchmark")
+    started = time.perf_counter()
+    busy, applied_s = [], None
+    while time.perf_counter() - started < args.budget:
+        busy.append(_api(args.base, next(stream))[0])
+        if len(busy) % 10 == 0 and _health(args.base)["lag_changes"] == 0:
+            applied_s = time.perf_counter() - started
+            break
+    idle_p = percentiles(idle)
+    busy_p = percentiles(busy)
+    return {
+        "word": word["q"],
+        "articles": word["docs"],
+        "applied_s": applied_s,
+        "idle_ms": idle_p,
+        "busy_ms": busy_p,
+        "p95_ratio": busy_p["p95"] / idle_p["p95"] if busy_p and idle_p else None,
+    }
+
+
+def phase_rebuild_reach(args):
+    """How soon live gunicorn workers serve a generation that rebuild_index has just switched in."""
+    setup()
+    import subprocess
+
+    before = {_api(args.base, {"q": "重庆"})[1]["generation"] for _ in range(4)}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", "rebuild_index", "--noinput", "-v0"],
+        check=True,
+        capture_output=True,
+    )
+    rebuilt = time.perf_counter()
+    answers = []
+    while time.perf_counter() - rebuilt < 30:
+        _ms, index = _api(args.base, {"q": "重庆", "bench": uuid.uuid4().hex[:8]})
+        answers.append((time.perf_counter() - rebuilt, index["generation"]))
+        if len(answers) >= 8 and all(g not in before for _at, g in answers[-4:]):
+            break
+    first_new = next((at for at, generation in answers if generation not in before), None)
+    last_old = max((at for at, generation in answers if generation in before), default=0.0)
+    return {
+        "rebuild_s": rebuilt - started,
+        "first_new_s": first_new,
+        "last_old_s": last_old if any(g in before for _at, g in answers) else None,
+        "answers": len(answers),
+        "new_answers": sum(generation not in before for _at, generation in answers),
+    }
+
+
 # -- the baseline: haystack + Whoosh + jieba's ChineseAnalyzer ----------------------------------
 
 
@@ -395,6 +488,8 @@ PHASES = {
     "search": phase_search,
     "save": phase_save,
     "save_http": phase_save_http,
+    "retokenise": phase_retokenise,
+    "rebuild_reach": phase_rebuild_reach,
     "whoosh_search": phase_whoosh_search,
     "whoosh_count": phase_whoosh_count,
 }

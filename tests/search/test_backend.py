@@ -137,7 +137,7 @@ def test_haystacks_own_clear_then_update_index(seeded_index, capsys):
     checkpoint = search_index_state().checkpoint
     call_command("clear_index", interactive=False)
     assert len(SearchQuerySet().filter(content="重庆")) == 0
-    call_command("update_index")
+    call_command("update_index", using=["default"])
     assert "Indexing 2" in capsys.readouterr().out
     assert len(SearchQuerySet().filter(content="重庆")) == 2
     assert search_index_state().checkpoint == checkpoint  # the index's state survives
@@ -145,7 +145,7 @@ def test_haystacks_own_clear_then_update_index(seeded_index, capsys):
 
 def test_haystacks_own_update_index_with_age(seeded_index, capsys):
     call_command("clear_index", interactive=False)
-    call_command("update_index", age=1)
+    call_command("update_index", age=1, using=["default"])
     assert "Indexing 2" in capsys.readouterr().out
     assert len(SearchQuerySet().filter(content="重庆")) == 2
 
