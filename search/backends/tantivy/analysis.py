@@ -42,7 +42,11 @@ class Analyzer(Protocol):
     def normalize_with_offsets(self, text: str) -> tuple[str, list[int]]: ...
 
     def words(self, text: str, *, bulk: bool = False, factory=Word) -> list:
-        """Words of ``text``, each made by ``factory(text, position, start, end)``."""
+        """Words of ``text``, each made by ``factory(text, position, start, end)``.
+
+        ``bulk`` asks for the analyser's fastest tokeniser (documents being indexed); the
+        words must be the same either way.
+        """
 
     def grams(self, values: list[str]) -> str:
         """The exact-match stream of a field's values (see `gram_stream`)."""

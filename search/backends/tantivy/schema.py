@@ -128,12 +128,15 @@ def to_datetime(value):
 
 
 class DocumentBuilder:
-    """Turns haystack's prepared data (a dict per object) into tantivy documents."""
+    """Turns haystack's prepared data (a dict per object) into tantivy documents.
 
-    def __init__(self, specs, analyzer, bulk=False):
+    Documents are cut into words with the analyser's bulk tokeniser (``words(bulk=True)``),
+    which gives the same words faster where the analyser has one: only writers build documents.
+    """
+
+    def __init__(self, specs, analyzer):
         self.specs = specs
         self.analyzer = analyzer
-        self.bulk = bulk
 
     def build(self, prepared):
         document = tantivy.Document()
@@ -151,7 +154,7 @@ class DocumentBuilder:
         if spec.kind == TEXT:
             texts = [force_str(value) for value in values]
             for text in texts:
-                tokens = self.analyzer.words(text, bulk=self.bulk, factory=tantivy.Token)
+                tokens = self.analyzer.words(text, bulk=True, factory=tantivy.Token)
                 document.add_pre_tokenized_text(spec.name, tantivy.PreTokenizedString(text, tokens))
             document.add_text(spec.grams, self.analyzer.grams(texts))
         else:

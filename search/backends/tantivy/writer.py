@@ -33,7 +33,7 @@ class Writer:
             self._locks.close()
             raise
         self._index = index
-        self.builder = DocumentBuilder(backend.specs, backend.analyzer, bulk=bulk)
+        self.builder = DocumentBuilder(backend.specs, backend.analyzer)
         self.state = dict(state or {})
         self.added = 0
         self.dirty = False
