@@ -103,24 +103,28 @@ class ImportReport:
 
 
 def read_source(path):
-    """The text of ``path``, or MalformedSource for empty, binary or non-UTF-8 files."""
+    """The text of ``path``, or MalformedSource for empty, binary, too large or non-UTF-8 input.
+
+    At most MAX_FILE_BYTES + 1 bytes are read, whatever the file says its size is: a pipe or a
+    device (which report no size) gets the same clear error as a large file.
+    """
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise MalformedSource(
-                _("The file is %(size)d bytes; the limit is %(limit)d.")
-                % {"size": size, "limit": MAX_FILE_BYTES},
-                path=path,
-                code="too_large",
-            )
-        data = path.read_bytes()
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise MalformedSource(
             _("The file cannot be read: %(error)s") % {"error": error.strerror},
             path=path,
             code="unreadable",
         ) from error
+    if len(data) > MAX_FILE_BYTES:
+        raise MalformedSource(
+            _("The file is larger than %(limit)d bytes, the limit for one file.")
+            % {"limit": MAX_FILE_BYTES},
+            path=path,
+            code="too_large",
+        )
     try:
         return decode(data)
     except MalformedSource as error:

@@ -6,3 +6,5 @@ urlpatterns = [
     path("", include("search.urls")),
     path("", include("articles.urls")),
 ]
+
+handler500 = "newsarchive.views.server_error"

@@ -231,15 +231,20 @@ class Indexer:
     # -- running
 
     def run(self, stop=None):
-        """Follow the log until ``stop`` (a threading.Event) is set."""
+        """Follow the log until ``stop`` (a threading.Event) is set.
+
+        Any failure (the database restarting, the disk filling) is logged and retried with a
+        growing pause; the connections, the writer and the listener are opened again.
+        """
         stop = stop or threading.Event()
         tokenize.warm_up()  # jieba loads once, before the first edit waits for it
-        waiter = _waiter(self.using)
+        waiter = None
         last_check = heartbeat = 0.0
         backoff = 1.0
         try:
             while not stop.is_set():
                 try:
+                    waiter = waiter or _waiter(self.using)
                     now = time.monotonic()
                     state = self.state()
                     if (
@@ -252,18 +257,21 @@ class Indexer:
                     if now - heartbeat >= CHECK_INTERVAL:
                         self._heartbeat()
                         heartbeat = now
+                    waiter.wait(stop)
                     backoff = 1.0
                 except Exception:
                     log.exception("The indexer failed; trying again in %.0f s.", backoff)
                     self.close()
+                    if waiter is not None:
+                        waiter.close()
+                        waiter = None
                     databases[self.using].close()
                     stop.wait(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)
-                    continue
-                waiter.wait(stop)
         finally:
             self.close()
-            waiter.close()
+            if waiter is not None:
+                waiter.close()
 
     def _heartbeat(self):
         changes.heartbeat(capabilities.reader_name(self.engine, self.state()))
@@ -301,7 +309,10 @@ class _Listener:
             pass
 
     def close(self):
-        self.connection.close()
+        try:
+            self.connection.close()
+        except Exception:  # a connection the server already dropped
+            log.debug("Closing the LISTEN connection failed.", exc_info=True)
 
 
 def _waiter(using):

@@ -4,9 +4,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from . import capabilities, searching
+from .budget import Budget
 from .query import parse
 
-MAX_DOCUMENTS = 200
 CONTEXT_CHARS = 30
 
 
@@ -23,28 +23,33 @@ class Line:
 @dataclass
 class Concordance:
     parsed: object
+    budget: Budget
     lines: list = field(default_factory=list)
     documents: int = 0
-    truncated: bool = False
 
 
-def concordance(params, max_documents=MAX_DOCUMENTS, width=CONTEXT_CHARS, using="default"):
+def concordance(params, budget=None, width=CONTEXT_CHARS, using="default"):
+    """The lines of the matching articles, best first, within ``budget`` (settings' "kwic")."""
     parsed = parse(params["q"])
-    result = Concordance(parsed=parsed)
+    result = Concordance(parsed=parsed, budget=budget or Budget.named("kwic"))
     terms = [term.text for term in parsed.positive_terms()]
     if parsed.tree is None or not terms:
         return result
     sqs = searching.base_queryset(params, using).filter(searching.to_sq(parsed.tree))
-    hits = sqs[:max_documents]
-    result.documents = len(hits)
-    result.truncated = sqs.count() > max_documents
+    hits = sqs[: result.budget.documents]
+    result.budget.more_documents_than(sqs.count())
     engine = capabilities.backend(using)
     for hit in hits:
         anchors = hit.anchors or []
+        size = 0
         for line in capabilities.concordance(engine, hit.text or "", terms, width=width):
             anchor = anchors[line.line] if line.line < len(anchors) else ""
             href = f"{hit.url}#{anchor}" if anchor else hit.url
             result.lines.append(
                 Line(hit.published_on, hit.title, line.left, line.match, line.right, href)
             )
+            size += len((line.left + line.match + line.right + hit.title + href).encode())
+        result.documents += 1
+        if not result.budget.spend(size):
+            break
     return result

@@ -110,6 +110,12 @@ class Hit:
     score: float
     snippets: list  # [(html, href)]
 
+    @property
+    def size(self):
+        """Roughly the bytes this hit takes in an export."""
+        parts = [self.title, self.url, self.byline, *(html for html, _href in self.snippets)]
+        return sum(len(part.encode()) for part in parts)
+
 
 @dataclass
 class Outcome:
@@ -158,8 +164,11 @@ def base_queryset(params, using="default"):
     return sqs.order_by(*SORTS[params["sort"]]) if SORTS[params["sort"]] else sqs
 
 
-def run(params, page_size=PAGE_SIZE, facets=True, using="default"):
-    """Search with validated ``params`` (see SearchForm.params)."""
+def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
+    """Search with validated ``params`` (see SearchForm.params).
+
+    With a `Budget` (exports), hits stop where it runs out, and the budget says why.
+    """
     started = time.perf_counter()
     engine = capabilities.backend(using)
     state = capabilities.index_state(engine)
@@ -191,7 +200,13 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default"):
             outcome.partial_words = terms
     outcome.count = count
     outcome.pages = (count + page_size - 1) // page_size
-    outcome.hits = [_hit(engine, result, terms) for result in results]
+    if budget is not None:
+        budget.more_documents_than(count)
+    for result in results:
+        hit = _hit(engine, result, terms)
+        outcome.hits.append(hit)
+        if budget is not None and not budget.spend(hit.size):
+            break
     if facets and count:
         outcome.facets = _facets(sqs.facet_counts())
     outcome.took_ms = _elapsed(started)

@@ -9,6 +9,7 @@ import csv
 import io
 import logging
 from functools import wraps
+from html import unescape
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -17,14 +18,15 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_ratelimit.decorators import ratelimit
 from haystack.exceptions import SearchBackendError
 
 from articles import changes
 from articles.caching import cache_page_by
 
 from . import capabilities, kwic, searching
+from .budget import Budget
 
-EXPORT_LIMIT = 1000
 log = logging.getLogger(__name__)
 
 
@@ -68,12 +70,23 @@ def search_unavailable(view):
 cache_page_by_index = cache_page_by(index_version)
 
 
+def rate_limited(group):
+    """At most settings.RATE_LIMITS[group] requests per client address (429 beyond)."""
+    return ratelimit(
+        group=group,
+        key="newsarchive.middleware.client_ip_key",
+        rate=lambda _group, _request: settings.RATE_LIMITS[group],
+        block=True,
+    )
+
+
 def _form(request):
     form = searching.SearchForm(request.GET)
     form.is_valid()
     return form, form.params()
 
 
+@rate_limited("search")
 @search_unavailable
 @cache_page_by_index
 def search(request):
@@ -93,6 +106,7 @@ def search(request):
     return render(request, "search/search.html", context, status=status)
 
 
+@rate_limited("api")
 @search_unavailable
 @cache_page_by_index
 def api(request):
@@ -125,7 +139,7 @@ def api(request):
                     "snippets": [
                         {
                             "html": html,
-                            "text": strip_tags(html),
+                            "text": plain_text(html),
                             "url": absolute(href),
                         }
                         for html, href in hit.snippets
@@ -142,12 +156,14 @@ def api(request):
     )
 
 
+@rate_limited("export")
 @search_unavailable
 def export(request):
-    """Up to EXPORT_LIMIT hits as CSV (opens in spreadsheet programs as UTF-8)."""
+    """The hits as CSV, within the export budget (opens in spreadsheet programs as UTF-8)."""
     params = _form(request)[1]
     params["page"] = 1
-    outcome = searching.run(params, page_size=EXPORT_LIMIT, facets=False)
+    budget = Budget.named("export")
+    outcome = searching.run(params, page_size=budget.documents, facets=False, budget=budget)
     rows = [
         [
             hit.published_on.isoformat(),
@@ -155,14 +171,15 @@ def export(request):
             hit.publication,
             hit.byline,
             absolute(hit.url),
-            " … ".join(strip_tags(html) for html, _href in hit.snippets),
+            " … ".join(plain_text(html) for html, _href in hit.snippets),
         ]
         for hit in outcome.hits
     ]
     header = [_("Date"), _("Title"), _("Publication"), _("Byline"), _("Address"), _("Snippets")]
-    return _csv_response("search.csv", header, rows)
+    return _csv_response("search.csv", header, rows, budget)
 
 
+@rate_limited("kwic")
 @search_unavailable
 def keyword_in_context(request):
     form, params = _form(request)
@@ -187,7 +204,7 @@ def keyword_in_context(request):
             ]
             for line in concordance.lines
         ]
-        return _csv_response("kwic.csv", header, rows)
+        return _csv_response("kwic.csv", header, rows, concordance.budget)
     context = {
         "form": form,
         "params": params,
@@ -211,14 +228,34 @@ def opensearch(request):
     )
 
 
-def _csv_response(filename, header, rows):
+def plain_text(html):
+    """A snippet's text as characters: tags removed and entities (&lt; &amp;…) decoded."""
+    return unescape(strip_tags(html))
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP: CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """``value`` safe to open in a spreadsheet: a would-be formula gets a leading apostrophe."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _csv_response(filename, header, rows, budget=None):
+    """A CSV download; one cut short by its budget ends with a row that says so."""
     buffer = io.StringIO()
     buffer.write("\ufeff")  # a BOM, so spreadsheet programs read the file as UTF-8
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
+    if budget is not None and budget.cut_short:
+        writer.writerow([csv_cell(f"（{budget.message}）")])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if budget is not None and budget.cut_short:
+        response["X-Cut-Short"] = budget.cut_short
     return response
 
 

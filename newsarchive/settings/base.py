@@ -37,8 +37,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    # search comes before haystack so that its management commands
-    # (rebuild_index, update_index, clear_index with progress bars) win.
+    # search comes before haystack so that its rebuild_index (a new generation beside the
+    # live index, with a progress bar) wins.
     "search",
     "articles",
     "haystack",
@@ -51,12 +51,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "newsarchive.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what the middleware below produce, except pages that carry a secret (BREACH).
+    "newsarchive.middleware.PublicGZipMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,6 +71,15 @@ MIDDLEWARE = [
     # Inside MessageMiddleware, so that the message it may add is stored with the response.
     "articles.middleware.WaitForSearchIndex",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns django-ratelimit's refusals into the 429 page (RATELIMIT_VIEW).
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login itself.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while locked out
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "newsarchive.urls"
@@ -138,6 +152,69 @@ CACHES = {
 
 LOGIN_URL = "admin:login"
 
+# -- Security and limits (README: Security and operations)
+
+# How many proxies in front of the site append the client's address to X-Forwarded-For (and
+# set X-Forwarded-Proto). 0: the header comes from the client and is ignored.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+# A strict Content-Security-Policy: the site runs no script of its own, and the admin's are
+# files on this origin. No inline script or style anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+
+# Requests one client address may make per minute, per kind of page (django-ratelimit). They
+# are counted in each worker's cache, so a site with N workers allows up to N times as many.
+RATE_LIMITS = {
+    "search": os.environ.get("RATE_LIMIT_SEARCH", "120/m"),
+    "api": os.environ.get("RATE_LIMIT_API", "120/m"),
+    "kwic": os.environ.get("RATE_LIMIT_KWIC", "20/m"),
+    "export": os.environ.get("RATE_LIMIT_EXPORT", "10/m"),
+}
+RATE_LIMIT_RETRY_AFTER = 60
+RATELIMIT_VIEW = "newsarchive.views.rate_limited"
+RATELIMIT_USE_CACHE = "default"
+
+# What one keyword-in-context page or export may cost before it is cut short, and says so.
+SEARCH_BUDGETS = {
+    "kwic": {"documents": 200, "bytes": 2_000_000, "seconds": 2.0},
+    "export": {"documents": 1000, "bytes": 5_000_000, "seconds": 5.0},
+}
+
+# The admin's login: locked for an hour after 5 failures for one user name, or from one address
+# (django-axes). `manage.py axes_reset` (or axes_reset_username NAME) clears a lockout.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "newsarchive.middleware.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
 # Search: the tantivy index is a rebuildable copy of the database on local disk.
 SEARCH_INDEX_PATH = Path(os.environ.get("SEARCH_INDEX_PATH", VAR_DIR / "index"))
 JIEBA_CACHE_DIR = VAR_DIR / "cache" / "jieba"
@@ -163,5 +240,6 @@ LOGGING = {
     "loggers": {
         "articles": {"level": "INFO"},
         "search": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # lockouts
     },
 }
