@@ -93,13 +93,6 @@ def test_development_needs_no_environment(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-def test_the_seed_copy_is_the_seed():
-    shared = REPO.parent / "shared" / "seed" / "000_3fa01ea9ce329daf.txt"
-    if not shared.exists():
-        pytest.skip("the shared seed is not next to this checkout")
-    assert (REPO / "fixtures" / "source" / shared.name).read_bytes() == shared.read_bytes()
-
-
 @pytest.mark.django_db
 def test_health_check_answers_for_any_host_and_reports_the_index_lag(client, seeded_index):
     response = client.get("/healthz", HTTP_HOST="unknown.example")

@@ -20,6 +20,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 _run_dir = Path(os.environ.get("NEWSARCHIVE_TEST_DIR") or tempfile.mkdtemp(prefix="newsarchive-"))
+# pytest-xdist: each worker gets an index and a database of its own.
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker and _run_dir.name != _worker:
+    _run_dir = _run_dir / _worker
+    _run_dir.mkdir(parents=True, exist_ok=True)
 os.environ["NEWSARCHIVE_TEST_DIR"] = str(_run_dir)  # subprocesses of a test see the same place
 
 # A model that knows nothing of articles, for the tantivy backend's own tests.

@@ -5,7 +5,6 @@ them, exactly as the importer hands them to `extract_figures`.
 """
 
 from decimal import Decimal
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -19,8 +18,7 @@ from articles.figures import (
     parse_number,
     split_sentences,
 )
-
-SEED = Path("/work/shared/seed/000_3fa01ea9ce329daf.txt")
+from tests.conftest import SEED_PATH
 
 
 class F(NamedTuple):
@@ -303,11 +301,12 @@ ARTICLE_2 = [
 # --- the seed text ---------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the shared seed text is not on this machine")
 def test_seed_paragraphs_are_copied_exactly() -> None:
     # Page breaks only split lines, so each joined paragraph is a run of the seed's body text.
     body = "".join(
-        line for line in SEED.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+        line
+        for line in SEED_PATH.read_text(encoding="utf-8").splitlines()
+        if not line.startswith("#")
     )
     for param in [*ARTICLE_1, *ARTICLE_2]:
         paragraph = param.values[0]
