@@ -157,4 +157,6 @@ def search_index_state():
 
 
 def test_auto_query_strings_reach_the_backend(sqs):
-    assert titles(sqs.filter(content=AutoQuery("新加坡 -陆海新通道"))) == []
+    assert titles(sqs.filter(content=AutoQuery("新加坡"))) == [ZHONGXIN]
+    assert titles(sqs.filter(content=AutoQuery("新加坡 -陆海新通道"))) == []  # both in one article
+    assert titles(sqs.filter(content=AutoQuery('重庆 -"新加坡"'))) == [YUAN]
