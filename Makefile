@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run test lint format check-deploy bench bench-smoke messages screenshot clean
+.PHONY: help install lock run test lint format check-deploy bench bench-smoke messages screenshot clean
 
 help:
 	@echo "make run     install, migrate, load the seed articles, index them, serve http://127.0.0.1:8000"
@@ -14,16 +14,36 @@ help:
 	@echo "make test    install and run the whole suite (SQLite, and PostgreSQL when DATABASE_URL is set)"
 	@echo "make lint    ruff and djhtml"
 	@echo "make bench   the archive-scale benchmark (writes bench/REPORT.md)"
+	@echo "make lock    regenerate requirements/*.lock (hashed) after editing pyproject.toml"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev,bench]"
+# Every package comes from a hashed lock. The build tools first, so that the sdists in the lock
+# (jieba, django-haystack) and the project itself build with them, without isolation: no build
+# step fetches anything unhashed. Then the project, editable, with no dependencies of its own.
+$(STAMP): pyproject.toml requirements/build.lock requirements/dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/build.lock
+	$(BIN)/pip install --quiet --require-hashes --no-build-isolation -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The locks, from the pins in pyproject.toml, for Python 3.11 on Linux x86_64: build (the build
+# tools), prod (runtime only: the Dockerfile) and dev (runtime, dev and bench: make install), the
+# last two held to the build lock's versions, since they install beside it. uv keeps the versions
+# already locked; make lock LOCK_FLAGS=--upgrade moves the unpinned transitive ones.
+LOCK = $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" $(LOCK_FLAGS)
+
+lock: install
+	$(LOCK) --group build --output-file requirements/build.lock
+	$(LOCK) pyproject.toml --constraint requirements/build.lock \
+		--output-file requirements/prod.lock
+	$(LOCK) pyproject.toml --extra dev --extra bench --constraint requirements/build.lock \
+		--output-file requirements/dev.lock
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
