@@ -12,14 +12,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them: install
-# the project's pinned dependencies through an empty shell of the project.
-COPY pyproject.toml ./
-RUN mkdir -p newsarchive articles search \
-    && touch README.md newsarchive/__init__.py articles/__init__.py search/__init__.py \
-    && pip install . \
-    && pip uninstall -y newsarchive \
-    && rm -rf README.md newsarchive articles search build ./*.egg-info
+# Dependencies first, so that a code change does not reinstall them, each checked against its
+# hash in the locks (make lock writes them from pyproject.toml): the build tools, then the
+# runtime lock, whose two source-only packages (jieba, django-haystack) build with those tools,
+# without isolation, so that no build step fetches anything unhashed. The project itself is not
+# installed: it runs from /app, where its templates, static files and locale are.
+COPY requirements/build.lock requirements/prod.lock requirements/
+RUN pip install --require-hashes -r requirements/build.lock \
+    && pip install --require-hashes --no-build-isolation -r requirements/prod.lock
 
 COPY . .
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin newsarchive \
