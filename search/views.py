@@ -57,10 +57,12 @@ def search_unavailable(view):
                 "Please try again in a few minutes."
             )
             if request.path.startswith("/api/"):
-                return JsonResponse(
+                response = JsonResponse(
                     {"error": message}, status=503, json_dumps_params={"ensure_ascii": False}
                 )
-            response = render(request, "search/unavailable.html", {"message": message}, status=503)
+            else:
+                context = {"message": message}
+                response = render(request, "search/unavailable.html", context, status=503)
             response["Retry-After"] = "60"
             return response
 
