@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install lock run test lint format check-deploy bench bench-smoke messages screenshot clean
+.PHONY: help install lock run test lint format check-deploy bench bench-smoke bench-faults messages \
+	screenshot clean
 
 help:
 	@echo "make run     install, migrate, load the seed articles, index them, serve http://127.0.0.1:8000"
@@ -15,11 +16,13 @@ help:
 	@echo "make lint    ruff and djhtml"
 	@echo "make bench   the archive-scale benchmark (writes bench/REPORT.md); needs wrk"
 	@echo "             (apt-get install -y wrk), or run it without HTTP: make bench NO_HTTP=1"
+	@echo "make bench-faults  32 clients for 60 s while a worker, the indexer and PostgreSQL fail"
+	@echo "             (writes bench/FAULTS.md)"
 	@echo "make lock    regenerate requirements/*.lock (hashed) after editing pyproject.toml"
 
+# The venv's own pip (Python 3.11's) installs the locks: nothing unhashed is fetched, not even pip.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
 # Every package comes from a hashed lock. The build tools first, so that the sdists in the lock
 # (jieba, django-haystack) and the project itself build with them, without isolation: no build
@@ -97,6 +100,9 @@ bench: install
 	fi
 	$(BIN)/python -m bench.run --sizes 10000 100000 --report bench/REPORT.md \
 		$(if $(filter 1,$(NO_HTTP)),--no-http)
+
+bench-faults: install
+	$(BIN)/python -m bench.faults --own-cluster --report bench/FAULTS.md
 
 bench-smoke: install
 	$(BIN)/python -m bench.run --sizes 200 --report /tmp/newsarchive-bench-smoke.md --quick

@@ -141,9 +141,9 @@ def test_no_page_breaks_the_content_security_policy(page, live_server, seeded_in
     violations = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     page.add_init_script(
         "document.addEventListener('securitypolicyviolation', event =>"

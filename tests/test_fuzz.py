@@ -20,7 +20,7 @@ PARAMETERS = ["q", "from", "to", "author", "publication", "year", "month", "sort
 
 text = st.one_of(
     st.text(max_size=40),
-    st.text(alphabet="重庆新加坡陆海通道 \"“”「」()-+:：|ORANDNOT标题作者title", max_size=60),
+    st.text(alphabet='重庆新加坡陆海通道 "“”「」()-+:：|ORANDNOT标题作者title', max_size=60),
     st.sampled_from(["2025-11-11", "2025-02-30", "0000-00-00", "9999-99", "-1", "1e9", "csv"]),
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
     st.just("\x00\ud7ff\ufeff\u200b"),

@@ -74,7 +74,9 @@ def test_text_fields_carry_characters_not_entities(client, nasty):
 
 
 @override_settings(RATE_LIMITS={"search": "3/s", "api": "3/s", "kwic": "3/s", "export": "3/s"})
-@pytest.mark.parametrize("path", ["/search/", "/api/search/", "/search/kwic/", "/search/export.csv"])
+@pytest.mark.parametrize(
+    "path", ["/search/", "/api/search/", "/search/kwic/", "/search/export.csv"]
+)
 def test_a_client_over_its_rate_gets_429_and_then_recovers(client, seeded_index, path):
     cache.clear()
     # Start at the beginning of a second, so that the four requests share one window.
