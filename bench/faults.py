@@ -117,9 +117,6 @@ class Site(run.Combo):
                 "GUNICORN_WORKERS": "2",
                 "GUNICORN_ACCESS_LOG": str(self.logs / "access.log"),
                 "GUNICORN_LOG_LEVEL": "warning",
-                # Every reader comes from 127.0.0.1: the per-address limits would answer 429.
-                "RATE_LIMIT_SEARCH": "1000000/m",
-                "RATE_LIMIT_API": "1000000/m",
             }
         )
         return env
