@@ -4,13 +4,24 @@ import hashlib
 
 from .figures import extract_figures
 from .models import Figure
+from .script import simplified_copy
 
 
-def figures_for(section):
-    """Unsaved Figure rows for every figure printed in ``section``, in reading order."""
-    for paragraph_number, paragraph in enumerate(section.paragraphs, start=1):
+def figures_in(paragraph):
+    """The figures a paragraph reports, whichever script it is printed in."""
+    return extract_figures(paragraph, reading=simplified_copy(paragraph))
+
+
+def figures_for(section, by_paragraph=None):
+    """Unsaved Figure rows for every figure printed in ``section``, in reading order.
+
+    ``by_paragraph``: the figures of each paragraph, when they were found already (in parallel).
+    """
+    if by_paragraph is None:
+        by_paragraph = [figures_in(paragraph) for paragraph in section.paragraphs]
+    for paragraph_number, in_paragraph in enumerate(by_paragraph, start=1):
         seen = {}
-        for index, found in enumerate(extract_figures(paragraph)):
+        for index, found in enumerate(in_paragraph):
             occurrence = seen.get((found.text, found.sentence), 0)
             seen[(found.text, found.sentence)] = occurrence + 1
             yield Figure(
@@ -40,10 +51,13 @@ def _key(section, found, occurrence):
     return f"{section.anchor}|{sentence}|{occurrence}|{found.text[:40]}"
 
 
-def create_figures(sections):
-    """Extract and insert the figures of freshly created sections."""
+def create_figures(sections, found=None):
+    """Insert the figures of freshly created sections (``found``: each one's, if known)."""
+    found = found or [None] * len(sections)
     return Figure.objects.bulk_create(
-        figure for section in sections for figure in figures_for(section)
+        figure
+        for section, in_section in zip(sections, found, strict=True)
+        for figure in figures_for(section, in_section)
     )
 
 

@@ -8,9 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from articles import changes
-from articles.importer import Importer, MalformedSource, parse, read_source
+from articles.importer import Importer
 from articles.models import Article, Author, Change, Figure, Section
 from articles.text import ends_sentence
+from articles.textformat import MalformedSource, parse, read_source
 from tests.conftest import SEED_DATE, SEED_PATH, YUAN, ZHONGXIN
 
 DATA = Path(__file__).parent / "data"

@@ -31,7 +31,7 @@ def test_quick_benchmark_completes_and_writes_a_report(tmp_path):
 
 
 def test_corpus_is_deterministic_and_in_the_seed_format(tmp_path):
-    from articles.importer import parse
+    from articles.textformat import parse
     from bench import corpus
 
     first = corpus.generate(30, tmp_path / "a")
