@@ -90,14 +90,18 @@ class FigureFormSet(forms.BaseInlineFormSet):
         # Any change an editor makes is a correction that re-extraction keeps.
         obj.is_edited = True
         if {"section", "paragraph"} & set(form.changed_data):
-            obj.position = services.figure_position(obj.section, obj.paragraph, EDITOR_INDEX)
+            obj.position = services.figure_position(
+                obj.section.position, obj.paragraph, EDITOR_INDEX
+            )
         return super().save_existing(form, obj, commit)
 
     def save_new(self, form, commit=True):
         figure = form.instance
         figure.is_edited = True
         figure.key = f"editor|{uuid.uuid4().hex}"
-        figure.position = services.figure_position(figure.section, figure.paragraph, EDITOR_INDEX)
+        figure.position = services.figure_position(
+            figure.section.position, figure.paragraph, EDITOR_INDEX
+        )
         return super().save_new(form, commit)
 
     def delete_existing(self, obj, commit=True):

@@ -165,14 +165,15 @@ class Importer:
                 )
             )
         articles = Article.objects.bulk_create(articles)
-        sections, found, bylines = [], [], []
+        sections, figures, bylines = [], [], []
         for article, parsed in zip(articles, new, strict=True):
             sections.extend(_sections_for(article, parsed))
-            found.extend(section.figures for section in parsed.sections)
+            find_figures(parsed)
+            figures.extend(section.figures for section in parsed.sections)
             bylines.extend(self._bylines_for(article, parsed))
         Section.objects.bulk_create(sections)
         Byline.objects.bulk_create(bylines)
-        services.create_figures(sections, found)
+        services.create_figures(sections, figures)
         return articles
 
     def _bylines_for(self, article, parsed):
@@ -214,6 +215,24 @@ def _save_version(article, comment):
         reversion.add_to_revision(article)
 
 
+def find_figures(parsed):
+    """Find the key figures of a new article's sections, unless they were found already.
+
+    Needs no database: articles.loading calls it in its reading processes.
+    """
+    for position, section in enumerate(parsed.sections, start=1):
+        if section.figures is None:
+            by_paragraph = [services.figures_in(paragraph) for paragraph in section.paragraphs]
+            section.figures = list(
+                services.figure_rows(position, _first_anchor(position), by_paragraph)
+            )
+
+
+def _first_anchor(position):
+    """A new article's section anchors follow their order; later sections take the next free."""
+    return f"s{position}"
+
+
 def _sections_for(article, parsed):
     return [
         Section(
@@ -221,7 +240,7 @@ def _sections_for(article, parsed):
             position=position,
             heading=section.heading,
             body=join_paragraphs(section.paragraphs),
-            anchor=f"s{position}",
+            anchor=_first_anchor(position),
         )
         for position, section in enumerate(parsed.sections, start=1)
     ]

@@ -23,8 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import loading_worker, services
-from .importer import Importer
+from . import loading_worker
+from .importer import Importer, find_figures
 from .models import ImportedFile, validate_publication_date
 from .slugs import pinyin_slug
 from .textformat import MAX_FILE_BYTES, MalformedSource, decode, parse
@@ -60,6 +60,7 @@ class Summary:
     skipped: list = field(default_factory=list)  # files imported before, unchanged
     failed: list = field(default_factory=list)  # Refusal: files not imported, with the reason
     warnings: list = field(default_factory=list)  # (path, message)
+    listed: list = field(default_factory=list)  # (outcome, Article), when the loader lists them
 
     @property
     def articles(self):
@@ -140,6 +141,19 @@ def _day_of(path, root, date):
     return day, ""
 
 
+def _batches(prepared_files):
+    """Lists of prepared files holding BATCH_ARTICLES articles (a file more at most)."""
+    batch, articles = [], 0
+    for prepared in prepared_files:
+        batch.append(prepared)
+        articles += len(prepared.articles)
+        if articles >= BATCH_ARTICLES:
+            yield batch
+            batch, articles = [], 0
+    if batch:
+        yield batch
+
+
 # -- reading (in worker processes: no database)
 
 
@@ -176,11 +190,11 @@ def prepare(source, imported=frozenset()):
             )
         articles = parse(decode(data))
     except MalformedSource as error:
+        error.path = source.path
         return Prepared(source, sha256, error=str(error))
     for article in articles:
         article.slug_base = pinyin_slug(article.title)
-        for section in article.sections:
-            section.figures = [services.figures_in(paragraph) for paragraph in section.paragraphs]
+        find_figures(article)
     return Prepared(source, sha256, articles)
 
 
@@ -190,43 +204,40 @@ def prepare(source, imported=frozenset()):
 class Loader:
     """Imports source files into one publication, file by file, each in one transaction."""
 
-    def __init__(self, publication, status, jobs=1):
+    def __init__(self, publication, status, jobs=1, listing=False):
         self.publication = publication
         self.status = status
         self.jobs = max(1, jobs)
+        self.listing = listing  # keep every saved article in the summary (a small import's list)
         self._importer = None
 
     def load(self, files, progress=None):
         summary = Summary()
-        imported = self._imported()
-        prepared_files = self._prepared(files, imported)
-        while True:
+        prepared_files = self._prepared(files, self._imported())
+        for batch in _batches(prepared_files):
             # Small files are saved many to a transaction, each in a savepoint of its own: a
             # file is still saved whole or not at all, and a crash loses at most one batch,
-            # which the next run imports again.
-            with transaction.atomic():
-                batch = 0
-                for prepared in prepared_files:
-                    summary.files += 1
-                    summary.bytes += prepared.source.size
-                    if prepared.already:
-                        summary.skipped.append(prepared.source.path)
-                    elif prepared.error:
-                        summary.failed.append(Refusal(prepared.source.path, prepared.error))
-                    else:
+            # which the next run imports again. A batch with nothing to save takes no lock.
+            saving = [prepared for prepared in batch if prepared.articles]
+            if saving:
+                with transaction.atomic():
+                    for prepared in saving:
                         self._save(prepared, summary)
-                        batch += len(prepared.articles)
-                    if progress:
-                        progress(prepared.source.size, summary)
-                    if batch >= BATCH_ARTICLES:
-                        break
-                else:
-                    return summary
+            for prepared in batch:
+                summary.files += 1
+                summary.bytes += prepared.source.size
+                if prepared.already:
+                    summary.skipped.append(prepared.source.path)
+                elif prepared.error:
+                    summary.failed.append(Refusal(prepared.source.path, prepared.error))
+                if progress:
+                    progress(prepared.source.size, summary)
+        return summary
 
     def _imported(self):
-        publication = self._importer_for(datetime.date(2000, 1, 1)).publication
+        # Only reads: a publication is created with its first article, not before.
         return frozenset(
-            ImportedFile.objects.filter(publication=publication).values_list(
+            ImportedFile.objects.filter(publication__name=self.publication).values_list(
                 "sha256", "published_on"
             )
         )
@@ -266,6 +277,12 @@ class Loader:
         summary.updated += len(report.updated)
         summary.unchanged += len(report.unchanged)
         summary.warnings += [(source.path, warning) for warning in report.warnings]
+        if self.listing:
+            summary.listed += [
+                (outcome, article)
+                for outcome in ("created", "updated", "unchanged")
+                for article in getattr(report, outcome)
+            ]
 
     def _importer_for(self, day):
         # One importer keeps its publication and author lookups across days.

@@ -92,7 +92,7 @@ class ParsedSection:
     heading: str
     line: int = field(compare=False)  # where it was read, not part of what it says
     paragraphs: list[str] = field(default_factory=list)
-    # The key figures of each paragraph, when found ahead of saving (articles.loading).
+    # Its key figures, as articles.services.figure_rows, when found ahead of saving.
     figures: list | None = field(default=None, compare=False, repr=False)
 
 
@@ -285,9 +285,19 @@ def _finish(article):
         article.source = agency_dateline(lead.paragraphs[0])
     if not article.byline:
         _take_lead_credits(article, lead)
-    article.script = script.detect(
-        "".join([article.title, article.deck, *(p for s in article.sections for p in s.paragraphs)])
-    )
+    article.script = script.detect(_opening(article, script.DETECT_SAMPLE))
+
+
+def _opening(article, length):
+    """The first ``length`` characters of an article's text, title first."""
+    parts, total = [article.title, article.deck], len(article.title) + len(article.deck)
+    for section in article.sections:
+        for paragraph in section.paragraphs:
+            if total >= length:
+                return "".join(parts)[:length]
+            parts.append(paragraph)
+            total += len(paragraph)
+    return "".join(parts)[:length]
 
 
 def _take_lead_credits(article, lead):

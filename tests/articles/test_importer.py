@@ -133,7 +133,11 @@ def test_text_is_kept_as_printed(seed_articles):
 def test_seed_figures(seed_articles):
     zhongxin = seed_articles[ZHONGXIN]
     figure = zhongxin.figures.get(text="260亿美元")
-    assert (figure.value, figure.unit, figure.label) == (Decimal(26000000000), "美元", "金额")
+    assert (figure.value, figure.unit, figure.label) == (
+        Decimal(26000000000),
+        "美元",
+        "签约政府和商业合作项目金额",
+    )
     assert (figure.section.anchor, figure.paragraph) == ("s1", 1)
     assert figure.sentence in all_paragraphs(zhongxin)[0]
     assert zhongxin.figures.get(text="1900架次").qualifier == "超"
@@ -427,7 +431,7 @@ def test_import_is_one_transaction_and_rolls_back_lookups(db, monkeypatch):
     """A failure while saving leaves nothing behind, not even cached rows in the importer."""
     importer = Importer(SEED_DATE)
 
-    def fail(sections):
+    def fail(*args):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("articles.services.create_figures", fail)
