@@ -20,6 +20,7 @@ The rules are heuristics tuned on newspaper prose, in this order of importance:
 """
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, replace
 from decimal import Context, Decimal, localcontext
@@ -157,6 +158,7 @@ def _tidy(value: Decimal) -> Decimal:
     return value.normalize()
 
 
+@functools.lru_cache(maxsize=4096)  # newspapers print the same few numbers over and over
 def parse_number(text: str) -> Decimal | None:
     """Parse an Arabic, Chinese or mixed number: "260亿", "1.5万", "三千五百万", "12,345".
 
@@ -209,6 +211,8 @@ def _append_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: in
 _CN_NUMERALS = "〇零一二两三四五六七八九十百千万亿"
 
 _NUMBER = re.compile(
+    # The look-ahead lets the engine skip the characters no number starts with, most of a text.
+    rf"(?=[{_DIGITS}{_CN_NUMERALS}])"
     r"(?P<percent_words>百分之)?(?:"
     # The look-arounds refuse pieces of a malformed number such as "1.2.3".
     rf"(?<![{_DIGITS}.．])(?P<arabic>{_ARABIC})(?![{_DIGITS}]|[.．][{_DIGITS}])"
