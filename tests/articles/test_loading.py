@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils.translation import gettext
 
 from articles.loading import Loader, days_in, source_files
 from articles.models import Article, Figure, ImportedFile, Section
@@ -20,6 +21,22 @@ D = datetime.date
 
 def brief(title, text="今天有一篇稿件，涉及企业120家。"):
     return f"# {title}\n\n{text}\n"
+
+
+def summary(files, created=0, updated=0, unchanged=0, skipped=0, failed=0):
+    """The last line import_articles prints, in the language it prints it."""
+    return gettext(
+        "%(files)d files: %(created)d articles created, %(updated)d updated, "
+        "%(unchanged)d unchanged; %(skipped)d files imported before and skipped, "
+        "%(failed)d failed."
+    ) % {
+        "files": files,
+        "created": created,
+        "updated": updated,
+        "unchanged": unchanged,
+        "skipped": skipped,
+        "failed": failed,
+    }
 
 
 def write(root, relative, text):
@@ -89,7 +106,7 @@ def test_a_directory_of_dated_files_in_one_command(tmp_path, jobs, monkeypatch):
     write(tmp_path, "20251112.txt", brief("十二日"))
     write(tmp_path, "README.md", "not an article")
     out, _err = run(tmp_path, "--jobs", jobs)
-    assert "3 files: 4 articles created" in out
+    assert out.splitlines()[-1] == summary(3, created=4)
     days = dict(Article.objects.values_list("title", "published_on"))
     assert days == {
         "十日一版": D(2025, 11, 10),
@@ -108,8 +125,9 @@ def test_importing_again_skips_what_was_imported_unchanged(tmp_path):
     run(tmp_path)
     changed.write_text(brief("第二篇", "改过的正文，涉及企业130家。"), encoding="utf-8")
     out, _err = run(tmp_path, "--verbosity", "2")
-    assert "0 articles created, 1 updated, 0 unchanged; 1 files imported before and skipped" in out
-    assert "2025-11-10.txt: imported before, unchanged." in out
+    assert out.splitlines()[-1] == summary(2, updated=1, skipped=1)
+    skipped = gettext("%(path)s: imported before, unchanged.") % {"path": tmp_path / "2025-11-10.txt"}
+    assert skipped in out.splitlines()
     assert Article.objects.count() == 2
     assert "130家" in Section.objects.get(article__title="第二篇").body
 
@@ -118,8 +136,11 @@ def test_importing_again_skips_what_was_imported_unchanged(tmp_path):
 def test_a_broken_file_is_reported_and_the_rest_imported(tmp_path):
     write(tmp_path, "2025-11-10.txt", brief("好的"))
     write(tmp_path, "2025-11-11.txt", "没有标题的正文。\n")
-    with pytest.raises(CommandError, match="1 of 2 files could not be imported"):
+    with pytest.raises(CommandError) as refused:
         run(tmp_path)
+    assert str(refused.value) == gettext(
+        "%(failures)d of %(total)d files could not be imported."
+    ) % {"failures": 1, "total": 2}
     assert list(Article.objects.values_list("title", flat=True)) == ["好的"]
     assert ImportedFile.objects.count() == 1
 

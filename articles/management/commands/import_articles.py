@@ -51,7 +51,12 @@ class Command(BaseCommand):
                 _("%(count)d files could not be given a day of publication; nothing was imported.")
                 % {"count": len(refused)}
             )
-        loader = Loader(options["publication"], options["status"], jobs=options["jobs"])
+        loader = Loader(
+            options["publication"],
+            options["status"],
+            jobs=options["jobs"],
+            listing=options["verbosity"] > 1,
+        )
         total = sum(source.size for source in files)
         with tqdm(
             total=total,
@@ -59,7 +64,7 @@ class Command(BaseCommand):
             unit_scale=True,
             desc=_("Importing"),
             file=self.stderr._out,
-            disable=options["verbosity"] == 0,
+            disable=options["verbosity"] == 0 or not self.stderr.isatty(),  # a bar is for people
             dynamic_ncols=True,
         ) as bar:
 
@@ -71,8 +76,8 @@ class Command(BaseCommand):
         self._report(summary, options["verbosity"])
         if summary.failed:
             raise CommandError(
-                _("%(failed)d of %(total)d files could not be imported.")
-                % {"failed": len(summary.failed), "total": summary.files}
+                _("%(failures)d of %(total)d files could not be imported.")
+                % {"failures": len(summary.failed), "total": summary.files}
             )
 
     def _report(self, summary, verbosity):
@@ -84,6 +89,15 @@ class Command(BaseCommand):
                 message = f"{refusal.path}: {message}"
             self.stderr.write(self.style.ERROR(message))
         if verbosity > 1:
+            outcomes = {
+                "created": _("created"),
+                "updated": _("updated"),
+                "unchanged": _("unchanged"),
+            }
+            for outcome, article in summary.listed:
+                self.stdout.write(
+                    f"{outcomes[outcome]}: {article.title} ({article.get_absolute_url()})"
+                )
             for path in summary.skipped:
                 self.stdout.write(_("%(path)s: imported before, unchanged.") % {"path": path})
         self.stdout.write(
