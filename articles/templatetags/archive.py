@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 
 register = template.Library()
 
+
 @register.simple_tag
 def byline(article):
     """The byline as printed, with each author's name linked to their page.

@@ -32,7 +32,10 @@ BYLINE_LINES = [
     ("(记者 王天翊)", [("王天翊", "记者")]),
     ("新重庆-重庆日报首席记者 杨骏 实习生 李俊晓", [("杨骏", "首席记者"), ("李俊晓", "实习生")]),
     ("本报记者 张三 李四", [("张三", "本报记者"), ("李四", "本报记者")]),
-    ("本报记者 张三 通讯员 李四 王五", [("张三", "本报记者"), ("李四", "通讯员"), ("王五", "通讯员")]),
+    (
+        "本报记者 张三 通讯员 李四 王五",
+        [("张三", "本报记者"), ("李四", "通讯员"), ("王五", "通讯员")],
+    ),
     ("文/记者 张三 图/李四", [("张三", "记者"), ("李四", "图")]),
     ("文/张三", [("张三", "文")]),
     ("张三 摄", [("张三", "摄影")]),
@@ -107,7 +110,14 @@ def test_text_that_only_mentions_reporters_is_text():
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 @pytest.mark.parametrize(
     "source",
-    ["据《重庆日报》", "据《重庆日报》报道", "据人民网", "据新华社", "（来源：中新网）", "来源：新华网"],
+    [
+        "据《重庆日报》",
+        "据《重庆日报》报道",
+        "据人民网",
+        "据新华社",
+        "（来源：中新网）",
+        "来源：新华网",
+    ],
 )
 def test_source_lines_on_their_own_paragraph(script, source):
     convert = traditional if script == "traditional" else str
@@ -163,6 +173,8 @@ sections = st.builds(
         st.lists(sentences, min_size=1, max_size=3).map("".join), min_size=1, max_size=4
     ),
 )
+
+
 def _article(title, deck, people, role, lead, rest, source, script):
     convert = traditional if script == "traditional" else str
     return ParsedArticle(
