@@ -134,12 +134,12 @@ class FigureForm(forms.ModelForm):
         widgets = {
             "section": forms.Select(attrs={"class": "figure-section"}),
             "paragraph": forms.NumberInput(attrs={"class": "figure-number"}),
-            "text": forms.TextInput(attrs={"size": 12}),
-            "value": DecimalInput(attrs={"size": 12}),
-            "value_from": DecimalInput(attrs={"size": 8}),
+            "text": forms.TextInput(attrs={"size": 10}),
+            "value": DecimalInput(attrs={"size": 10}),
+            "value_from": DecimalInput(attrs={"size": 6}),
             "unit": forms.TextInput(attrs={"size": 4}),
             "qualifier": forms.TextInput(attrs={"size": 3}),
-            "label": forms.TextInput(attrs={"size": 18}),
+            "label": forms.TextInput(attrs={"size": 12}),
         }
         labels = {
             "text": _("As printed"),

@@ -68,7 +68,7 @@ def test_read_an_article_and_jump_to_a_section(page, live_server, seeded_index):
 
 def test_a_key_figure_leads_to_its_sentence(page, live_server, seeded_index):
     page.goto(live_server.url + seeded_index[ZHONGXIN].get_absolute_url())
-    page.locator(".key-figures a", has_text="260亿美元").click()
+    page.locator(".key-figures > ul a", has_text="260亿美元").click()
     target = page.locator(":target")
     assert "260亿美元" in target.inner_text()
 
