@@ -33,7 +33,6 @@ from articles import script
 
 if TYPE_CHECKING:
     import jieba
-    import opencc
     import rjieba
 
 logger = logging.getLogger(__name__)
@@ -252,7 +251,7 @@ def _compose(*maps: list[int] | None) -> list[int] | None:
     return offsets
 
 
-def _opencc() -> opencc.OpenCC:
+def _opencc():
     # The one t2s converter of the project: the importer reads texts with it too.
     return script.converter("t2s")
 

@@ -126,8 +126,8 @@ def test_importing_again_skips_what_was_imported_unchanged(tmp_path):
     changed.write_text(brief("第二篇", "改过的正文，涉及企业130家。"), encoding="utf-8")
     out, _err = run(tmp_path, "--verbosity", "2")
     assert out.splitlines()[-1] == summary(2, updated=1, skipped=1)
-    skipped = gettext("%(path)s: imported before, unchanged.") % {"path": tmp_path / "2025-11-10.txt"}
-    assert skipped in out.splitlines()
+    skipped = gettext("%(path)s: imported before, unchanged.")
+    assert skipped % {"path": tmp_path / "2025-11-10.txt"} in out.splitlines()
     assert Article.objects.count() == 2
     assert "130家" in Section.objects.get(article__title="第二篇").body
 

@@ -240,7 +240,7 @@ def test_key_figures_link_to_their_sentence(zhongxin_page):
 
 
 def test_the_panel_shows_eight_telling_figures_and_all_of_them_behind_a_summary(zhongxin_page):
-    article, html = zhongxin_page
+    _article, html = zhongxin_page
     panel = html.find_all("aside")[0]
     tiles = panel.find_all("ul")[0].find_all("li")
     assert len(tiles) == reading.PANEL_SIZE == 8
