@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from reversion.models import Version
 
 from . import services
+from .bulk import insert_rows
 from .models import Article, Author, Byline, Publication, Section, validate_publication_date
 from .slugs import pinyin_slug, unique_slug
 from .text import join_paragraphs
@@ -165,25 +166,46 @@ class Importer:
                 )
             )
         articles = Article.objects.bulk_create(articles)
-        sections, figures, bylines = [], [], []
+        # Sections, bylines and figures go in as plain rows (articles.bulk): a new article's
+        # parts need no model instance, and an archive brings millions of them.
+        sections, bylines = [], []
         for article, parsed in zip(articles, new, strict=True):
-            sections.extend(_sections_for(article, parsed))
             find_figures(parsed)
-            figures.extend(section.figures for section in parsed.sections)
-            bylines.extend(self._bylines_for(article, parsed))
-        Section.objects.bulk_create(sections)
-        Byline.objects.bulk_create(bylines)
-        services.create_figures(sections, figures)
+            sections += [
+                (article.pk, position, section.heading, join_paragraphs(section.paragraphs))
+                for position, section in enumerate(parsed.sections, start=1)
+            ]
+            bylines += [
+                (article.pk, author.pk, role, position)
+                for author, role, position in self._credits_of(parsed)
+            ]
+        insert_rows(
+            Section,
+            ("article", "position", "heading", "body", "anchor"),
+            [(*row, _first_anchor(row[1])) for row in sections],
+        )
+        insert_rows(Byline, ("article", "author", "role", "position"), bylines)
+        section_ids = {
+            (article_id, position): pk
+            for pk, article_id, position in Section.objects.filter(
+                article__in=[article.pk for article in articles]
+            ).values_list("pk", "article_id", "position")
+        }
+        services.insert_figures(
+            (article.pk, section_ids[article.pk, position], section.figures)
+            for article, parsed in zip(articles, new, strict=True)
+            for position, section in enumerate(parsed.sections, start=1)
+        )
         return articles
 
-    def _bylines_for(self, article, parsed):
+    def _credits_of(self, parsed):
+        """(author, role, position) of each person the article credits, each author once."""
         authors = self._authors_for(parsed.credits)
         seen = set()
         for position, (credit, author) in enumerate(zip(parsed.credits, authors, strict=True)):
-            if author.pk in seen:
-                continue
-            seen.add(author.pk)
-            yield Byline(article=article, author=author, role=credit.role, position=position)
+            if author.pk not in seen:
+                seen.add(author.pk)
+                yield author, credit.role, position
 
     def _update(self, article, parsed):
         """Bring ``article`` in line with ``parsed``; return whether anything changed."""
@@ -199,12 +221,16 @@ class Importer:
         return changed
 
     def _update_bylines(self, article, parsed):
-        wanted = [(byline.author.pk, byline.role) for byline in self._bylines_for(article, parsed)]
+        credits = list(self._credits_of(parsed))
+        wanted = [(author.pk, role) for author, role, _position in credits]
         current = [(byline.author_id, byline.role) for byline in article.bylines.all()]
         if wanted == current:
             return False
         article.bylines.all().delete()
-        Byline.objects.bulk_create(self._bylines_for(article, parsed))
+        Byline.objects.bulk_create(
+            Byline(article=article, author=author, role=role, position=position)
+            for author, role, position in credits
+        )
         return True
 
 

@@ -169,7 +169,11 @@ class Article(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["published_on", "slug"], name="article_slug_per_day")
         ]
-        indexes = [models.Index(fields=["status", "-published_on"], name="article_status_date")]
+        indexes = [
+            models.Index(fields=["status", "-published_on"], name="article_status_date"),
+            # How the importer knows an article: its publication, day and title.
+            models.Index(fields=["publication", "published_on", "title"], name="article_known_by"),
+        ]
 
     def __str__(self):
         return self.title
@@ -325,7 +329,8 @@ class Figure(models.Model):
     )
     label = models.CharField(_("what it measures"), max_length=80)
     sentence = models.TextField(_("sentence"), blank=True)
-    key = models.CharField(max_length=120, editable=False, db_index=True)
+    # Compared within one section's figures when they are extracted again; never looked up.
+    key = models.CharField(max_length=120, editable=False)
     is_edited = models.BooleanField(
         _("corrected by an editor"),
         default=False,

@@ -79,17 +79,22 @@ def _key(anchor, found, occurrence):
     return f"{anchor}|{sentence}|{occurrence}|{found.text[:40]}"
 
 
-def create_figures(sections, rows=None):
-    """Insert the figures of freshly saved ``sections``; ``rows``: each one's, if found already."""
-    if rows is None:
-        rows = [_rows_of(section) for section in sections]
+def create_figures(sections):
+    """Find and insert the figures of freshly saved ``sections``."""
+    return insert_figures(
+        (section.article_id, section.pk, _rows_of(section)) for section in sections
+    )
+
+
+def insert_figures(sections):
+    """Insert figure rows: ``sections`` gives (article id, section id, figure_rows) for each."""
     return insert_rows(
         Figure,
         ("article", "section", *_ROW_FIELDS),
         (
-            (section.article_id, section.pk, *values)
-            for section, section_rows in zip(sections, rows, strict=True)
-            for values in section_rows
+            (article_id, section_id, *values)
+            for article_id, section_id, rows in sections
+            for values in rows
         ),
     )
 

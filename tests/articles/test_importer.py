@@ -434,7 +434,7 @@ def test_import_is_one_transaction_and_rolls_back_lookups(db, monkeypatch):
     def fail(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("articles.services.create_figures", fail)
+    monkeypatch.setattr("articles.services.insert_figures", fail)
     with pytest.raises(RuntimeError):
         importer.import_text("# 标题\n\n新重庆-重庆日报记者 张三\n\n正文。\n")
     assert not Article.objects.exists()
