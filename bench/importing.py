@@ -1,0 +1,259 @@
+"""Import speed, before and after: python -m bench.importing --baseline REF [--report FILE]
+
+For each size (the first whole days of the generated corpus holding that many articles) and each
+database, a fresh database is migrated and the corpus imported into it, twice:
+
+- *after*: the code of this tree, as `import_articles DIR --jobs N` runs it (articles.loading);
+- *before*: the code at --baseline (checked out beside, in bench/out/importing/baseline), file by
+  file through one Importer, as `import_articles FILE --date DAY` and the benchmark did then.
+
+Nothing indexes meanwhile: the database's triggers log every article, and the index catch-up
+is bench.run's to report. Both runs read the same files on the same machine in one session, so
+the ratio holds even when the machine is busy; the report gives the load average of each.
+Results: bench/out/importing/*.json; the report is written from them (--report-only rewrites it).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import run
+
+OUT = run.OUT / "importing"
+BASELINE = OUT / "baseline"
+CORPUS = run.OUT / "corpus-100000"
+_TITLE = re.compile(rb"^# ", re.MULTILINE)
+
+# Runs in the tree measured, in a process of its own; prints one JSON line.
+PROGRAM = """\
+import json, resource, sys, time
+
+import django
+
+
+def main(kind, directory, jobs):
+    django.setup()
+    from articles.models import Article
+
+    started = time.perf_counter()
+    if kind == "after":
+        from articles.loading import Loader, source_files
+
+        files, refused = source_files([directory])
+        assert not refused, refused[:3]
+        Loader("重庆日报", Article.Status.PUBLISHED, jobs=jobs).load(files)
+    else:
+        import datetime, inspect
+        from pathlib import Path
+
+        from articles.importer import Importer
+
+        days = [
+            (datetime.date.fromisoformat(path.stem), path)
+            for path in sorted(Path(directory).glob("*.txt"))
+        ]
+        importer = Importer(days[0][0])
+        takes_day = "published_on" in inspect.signature(importer.import_file).parameters
+        for day, path in days:
+            if takes_day:
+                importer.import_file(path, published_on=day)
+            else:
+                importer.published_on = day
+                importer.import_file(path)
+    seconds = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({
+        "articles": Article.objects.count(),
+        "seconds": seconds,
+        "cpu_main": own.ru_utime + own.ru_stime,
+        "cpu_workers": workers.ru_utime + workers.ru_stime,
+    }))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+"""
+
+
+def log(message):
+    run.log(message)
+
+
+def subset(size):
+    """A directory of links to the corpus's first days, holding at least ``size`` articles."""
+    directory = OUT / f"corpus-{size}"
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    articles = 0
+    for path in sorted(CORPUS.glob("*.txt")):
+        (directory / path.name).symlink_to(path)
+        articles += len(_TITLE.findall(path.read_bytes()))
+        if articles >= size:
+            break
+    return directory, articles
+
+
+def baseline_tree(ref):
+    """The code at ``ref``, checked out (detached) in bench/out/importing/baseline."""
+    commit = subprocess.run(
+        ["git", "rev-parse", ref], cwd=run.REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    if BASELINE.exists():
+        subprocess.run(["git", "worktree", "remove", "--force", str(BASELINE)], cwd=run.REPO)
+        shutil.rmtree(BASELINE, ignore_errors=True)
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(BASELINE), commit],
+        cwd=run.REPO,
+        check=True,
+        capture_output=True,
+    )
+    return BASELINE, commit
+
+
+def measure(kind, tree, directory, database, jobs, secret):
+    """Migrate a fresh database with ``tree``'s code, then import ``directory`` into it."""
+    name = f"bench_import_{kind}"
+    var = OUT / f"var-{kind}-{database}"
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    if database == "postgresql":
+        run.drop_pg(name)
+        subprocess.run(run.psql("-c", f"CREATE DATABASE {name}"), check=True)
+        url = run.pg_url(name)
+    else:
+        url = f"sqlite:///{var / 'import.sqlite3'}"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST_"))
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "newsarchive.settings.prod",
+            "PYTHONPATH": str(tree),
+            "NEWSARCHIVE_VAR_DIR": str(var),
+            "SEARCH_INDEX_PATH": str(var / "index"),
+            "DATABASE_URL": url,
+            "SECRET_KEY": secret,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DEBUG": "0",
+        }
+    )
+    subprocess.run(
+        [run.PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=tree, env=env, check=True
+    )
+    program = var / "measure.py"
+    program.write_text(PROGRAM)
+    load = round(os.getloadavg()[0], 2)
+    finished = subprocess.run(
+        [run.PYTHON, str(program), kind, str(directory), str(jobs)],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if finished.returncode:
+        raise RuntimeError(f"{kind} import failed:\n{finished.stderr[-3000:]}")
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    result.update(kind=kind, database=database, jobs=jobs if kind == "after" else 1, load=load)
+    result["articles_per_s"] = result["articles"] / result["seconds"]
+    if database == "postgresql":
+        run.drop_pg(name)
+    shutil.rmtree(var, ignore_errors=True)
+    return result
+
+
+def write_report(path):
+    results = sorted(
+        (json.loads(item.read_text()) for item in OUT.glob("result-*.json")),
+        key=lambda item: (item["size"], item["database"]),
+    )
+    lines = [
+        "# Import speed, before and after",
+        "",
+        "Written by `python -m bench.importing` (see its docstring): each corpus is imported into "
+        "a fresh, migrated database with no indexer running; the index catch-up is "
+        "`bench/REPORT.md`'s.",
+        "",
+        "| articles | database | before (art/s) | after (art/s) | after ÷ before | after: "
+        "seconds | CPU s, saving process | CPU s, reading processes | load before / after |",
+        "|--:|---|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for item in results:
+        before, after = item["before"], item["after"]
+        lines.append(
+            f"| {after['articles']:,} | {item['database']} | {before['articles_per_s']:.0f} "
+            f"| {after['articles_per_s']:.0f} "
+            f"| {after['articles_per_s'] / before['articles_per_s']:.1f}× "
+            f"| {after['seconds']:.0f} | {after['cpu_main']:.0f} | {after['cpu_workers']:.0f} "
+            f"| {before['load']} / {after['load']} |"
+        )
+    if results:
+        first = results[0]
+        lines += [
+            "",
+            f"- Before: `{first['baseline']}` ({first['baseline_commit'][:9]}), one process, "
+            "`Importer.import_file` per day's file. After: "
+            f"{first['after_commit'][:9]}, `Loader(jobs={first['after']['jobs']})`, as "
+            f"`import_articles DIR --jobs {first['after']['jobs']}`.",
+            f"- Measured {first['date']} on this machine ({os.cpu_count()} cores); each size is "
+            "the first days of bench/out/corpus-100000 (bench.corpus), all of it for 100,000.",
+            f"- Command: `python -m bench.importing --baseline {first['baseline']} --sizes "
+            f"{' '.join(str(size) for size in sorted({r['size'] for r in results}))}`.",
+        ]
+    Path(path).write_text("\n".join(lines) + "\n")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--baseline", default="HEAD", help="the code to compare with (git ref)")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--report", default=str(run.REPO / "bench" / "IMPORT.md"))
+    parser.add_argument("--report-only", action="store_true")
+    options = parser.parse_args(argv)
+    if options.report_only:
+        write_report(options.report)
+        return
+    if not CORPUS.exists():
+        sys.exit(f"{CORPUS} is missing: python -m bench.run --sizes 100000 generates it")
+    OUT.mkdir(parents=True, exist_ok=True)
+    tree, commit = baseline_tree(options.baseline)
+    after_commit = run.git_commit()
+    secret = os.urandom(32).hex()
+    for size in options.sizes:
+        directory, articles = subset(size)
+        for database in options.databases:
+            result = {
+                "size": size,
+                "database": database,
+                "baseline": options.baseline,
+                "baseline_commit": commit,
+                "after_commit": after_commit,
+                "date": datetime.date.today().isoformat(),
+            }
+            for kind, code in (("before", tree), ("after", run.REPO)):
+                log(f"{articles:,} articles into {database}, {kind}")
+                started = time.perf_counter()
+                result[kind] = measure(kind, code, directory, database, options.jobs, secret)
+                log(
+                    f"  {result[kind]['articles_per_s']:.0f} articles/s "
+                    f"({time.perf_counter() - started:.0f} s with the migration)"
+                )
+            (OUT / f"result-{size}-{database}.json").write_text(json.dumps(result, indent=1))
+            write_report(options.report)
+    subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=run.REPO)
+
+
+if __name__ == "__main__":
+    main()
