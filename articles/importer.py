@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import reversion
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
@@ -71,6 +72,7 @@ class Importer:
 
     def _save(self, parsed_articles):
         report = ImportReport()
+        self._know_authors(credit.name for parsed in parsed_articles for credit in parsed.credits)
         new = []
         for parsed, article in self._match_saved(parsed_articles):
             if article is None:
@@ -132,13 +134,32 @@ class Importer:
         ]
 
     def _authors_for(self, credits):
-        missing = {credit.name for credit in credits} - self._authors.keys()
-        if missing:
-            for author in Author.objects.filter(name__in=missing):
-                self._authors[author.name] = author
-            for name in sorted(missing - self._authors.keys()):
-                self._authors[name] = Author.objects.create(name=name)
+        self._know_authors({credit.name for credit in credits})
         return [self._authors[credit.name] for credit in credits]
+
+    def _know_authors(self, names):
+        """Look up, or create, the authors of ``names`` this importer does not know yet."""
+        missing = set(names) - self._authors.keys()
+        if not missing:
+            return
+        for author in Author.objects.filter(name__in=missing):
+            self._authors[author.name] = author
+        new = sorted(missing - self._authors.keys())
+        if not new:
+            return
+        # Slugs as Author.save makes them, for all the new names at once.
+        bases = {name: pinyin_slug(name) for name in new}
+        starts = Q()
+        for base in set(bases.values()):
+            starts |= Q(slug__startswith=base)
+        taken = set(Author.objects.filter(starts).values_list("slug", flat=True))
+        authors = []
+        for name in new:
+            slug = unique_slug(bases[name], taken)
+            taken.add(slug)
+            authors.append(Author(name=name, slug=slug))
+        for author in Author.objects.bulk_create(authors):
+            self._authors[author.name] = author
 
     # -- writing
 

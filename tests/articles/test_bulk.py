@@ -51,3 +51,16 @@ def test_a_field_with_neither_value_nor_default_is_refused():
 def test_no_rows_is_no_statement(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert insert_rows(Figure, ("article", "section", "text", "value", "label", "key"), []) == 0
+
+
+def test_text_arrives_as_it_was_given():
+    """Tabs, newlines, backslashes and quotes: what COPY and parameters must carry untouched."""
+    article = make_article()
+    section = article.sections.get()
+    sentence = '第一行\t制表\n第二行 \\N 反斜杠\\ "引号" \'单引号\' \\.'
+    insert_rows(
+        Figure,
+        ("article", "section", "text", "value", "label", "sentence", "key"),
+        [(article.pk, section.pk, "5个", Decimal(5), "项目", sentence, "s")],
+    )
+    assert Figure.objects.get(key="s").sentence == sentence

@@ -464,3 +464,19 @@ def test_importing_again_keeps_an_editors_correction_in_the_history(seed_article
     # Unchanged articles are versioned once, never again.
     Importer(SEED_DATE).import_file(SEED_PATH)
     assert Version.objects.get_for_object(article).count() == 2
+
+
+def test_new_authors_of_a_file_get_distinct_slugs_beside_existing_ones(db):
+    Author.objects.create(name="张伟")  # zhang-wei
+    text = (
+        "# 第一篇\n\n新重庆-重庆日报记者 章伟 张玮\n\n正文。\n\n"
+        "# 第二篇\n\n新重庆-重庆日报记者 张炜\n\n正文。\n"
+    )
+    Importer(SEED_DATE).import_text(text)
+    slugs = dict(Author.objects.values_list("name", "slug"))
+    assert slugs["张伟"] == "zhang-wei"
+    assert sorted(slugs[name] for name in ("章伟", "张玮", "张炜")) == [
+        "zhang-wei-2",
+        "zhang-wei-3",
+        "zhang-wei-4",
+    ]
