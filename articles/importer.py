@@ -23,6 +23,7 @@ from .text import join_paragraphs
 from .textformat import MalformedSource, parse, read_source
 
 DEFAULT_PUBLICATION = "重庆日报"
+_SLUG_NUMBERS = 20  # numbered slugs a new author's lookup covers: zhang-wei … zhang-wei-19
 
 
 @dataclass
@@ -147,12 +148,24 @@ class Importer:
         new = sorted(missing - self._authors.keys())
         if not new:
             return
-        # Slugs as Author.save makes them, for all the new names at once.
+        # Slugs as Author.save makes them (base, base-2, base-3…), for all new names at once,
+        # looked up by value: a prefix search would read every author on SQLite.
         bases = {name: pinyin_slug(name) for name in new}
-        starts = Q()
-        for base in set(bases.values()):
-            starts |= Q(slug__startswith=base)
-        taken = set(Author.objects.filter(starts).values_list("slug", flat=True))
+        candidates = {
+            base: [base, *(f"{base}-{number}" for number in range(2, _SLUG_NUMBERS))]
+            for base in set(bases.values())
+        }
+        taken = set(
+            Author.objects.filter(
+                slug__in=[slug for slugs in candidates.values() for slug in slugs]
+            ).values_list("slug", flat=True)
+        )
+        crowded = [base for base, slugs in candidates.items() if taken.issuperset(slugs)]
+        if crowded:  # a very common name: every numbered slug looked up is taken
+            starts = Q()
+            for base in crowded:
+                starts |= Q(slug__startswith=base)
+            taken |= set(Author.objects.filter(starts).values_list("slug", flat=True))
         authors = []
         for name in new:
             slug = unique_slug(bases[name], taken)

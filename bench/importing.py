@@ -11,6 +11,7 @@ Nothing indexes meanwhile: the database's triggers log every article, and the in
 is bench.run's to report. Both runs read the same files on the same machine in one session, so
 the ratio holds even when the machine is busy; the report gives the load average of each.
 Results: bench/out/importing/*.json; the report is written from them (--report-only rewrites it).
+--after-only measures this tree again after a change, keeping the baseline's earlier figures.
 """
 
 import argparse
@@ -27,7 +28,6 @@ from pathlib import Path
 from . import run
 
 OUT = run.OUT / "importing"
-BASELINE = OUT / "baseline"
 CORPUS = run.OUT / "corpus-100000"
 _TITLE = re.compile(rb"^# ", re.MULTILINE)
 
@@ -87,14 +87,14 @@ def log(message):
     run.log(message)
 
 
-def subset(size):
+def subset(corpus, size, out):
     """A directory of links to the corpus's first days, holding at least ``size`` articles."""
-    directory = OUT / f"corpus-{size}"
+    directory = out / f"corpus-{size}"
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     articles = 0
-    for path in sorted(CORPUS.glob("*.txt")):
+    for path in sorted(corpus.glob("*.txt")):
         (directory / path.name).symlink_to(path)
         articles += len(_TITLE.findall(path.read_bytes()))
         if articles >= size:
@@ -102,27 +102,28 @@ def subset(size):
     return directory, articles
 
 
-def baseline_tree(ref):
-    """The code at ``ref``, checked out (detached) in bench/out/importing/baseline."""
+def baseline_tree(ref, out):
+    """The code at ``ref``, checked out (detached) in ``out``/baseline."""
+    tree = out / "baseline"
     commit = subprocess.run(
         ["git", "rev-parse", ref], cwd=run.REPO, capture_output=True, text=True, check=True
     ).stdout.strip()
-    if BASELINE.exists():
-        subprocess.run(["git", "worktree", "remove", "--force", str(BASELINE)], cwd=run.REPO)
-        shutil.rmtree(BASELINE, ignore_errors=True)
+    if tree.exists():
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=run.REPO)
+        shutil.rmtree(tree, ignore_errors=True)
     subprocess.run(
-        ["git", "worktree", "add", "--detach", str(BASELINE), commit],
+        ["git", "worktree", "add", "--detach", str(tree), commit],
         cwd=run.REPO,
         check=True,
         capture_output=True,
     )
-    return BASELINE, commit
+    return tree, commit
 
 
-def measure(kind, tree, directory, database, jobs, secret):
+def measure(kind, tree, directory, database, jobs, secret, out):
     """Migrate a fresh database with ``tree``'s code, then import ``directory`` into it."""
     name = f"bench_import_{kind}"
-    var = OUT / f"var-{kind}-{database}"
+    var = out / f"var-{kind}-{database}"
     shutil.rmtree(var, ignore_errors=True)
     var.mkdir(parents=True)
     if database == "postgresql":
@@ -172,9 +173,23 @@ def measure(kind, tree, directory, database, jobs, secret):
     return result
 
 
-def write_report(path):
+def _baseline_commit(out, options):
+    """The baseline an earlier run measured for every size and database asked for."""
+    commits = set()
+    for size in options.sizes:
+        for database in options.databases:
+            path = out / f"result-{size}-{database}.json"
+            if not path.exists():
+                sys.exit(f"--after-only: {path} is missing; run without it first")
+            commits.add(json.loads(path.read_text())["baseline_commit"])
+    if len(commits) != 1:
+        sys.exit("--after-only: the earlier results compare with different baselines")
+    return commits.pop()
+
+
+def write_report(path, out=OUT):
     results = sorted(
-        (json.loads(item.read_text()) for item in OUT.glob("result-*.json")),
+        (json.loads(item.read_text()) for item in out.glob("result-*.json")),
         key=lambda item: (item["size"], item["database"]),
     )
     lines = [
@@ -221,38 +236,54 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--report", default=str(run.REPO / "bench" / "IMPORT.md"))
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--after-only",
+        action="store_true",
+        help="measure this tree again, keeping the baseline's figures of an earlier run",
+    )
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="a bench.corpus directory")
+    parser.add_argument("--out", type=Path, default=OUT, help="for results and databases")
     options = parser.parse_args(argv)
+    out = options.out
     if options.report_only:
-        write_report(options.report)
+        write_report(options.report, out)
         return
-    if not CORPUS.exists():
-        sys.exit(f"{CORPUS} is missing: python -m bench.run --sizes 100000 generates it")
-    OUT.mkdir(parents=True, exist_ok=True)
-    tree, commit = baseline_tree(options.baseline)
+    if not options.corpus.exists():
+        sys.exit(f"{options.corpus} is missing: python -m bench.run --sizes 100000 generates it")
+    out.mkdir(parents=True, exist_ok=True)
+    if options.after_only:
+        tree, commit = None, _baseline_commit(out, options)
+    else:
+        tree, commit = baseline_tree(options.baseline, out)
     after_commit = run.git_commit()
     secret = os.urandom(32).hex()
     for size in options.sizes:
-        directory, articles = subset(size)
+        directory, articles = subset(options.corpus, size, out)
         for database in options.databases:
-            result = {
-                "size": size,
-                "database": database,
-                "baseline": options.baseline,
-                "baseline_commit": commit,
-                "after_commit": after_commit,
-                "date": datetime.date.today().isoformat(),
-            }
+            path = out / f"result-{size}-{database}.json"
+            result = json.loads(path.read_text()) if options.after_only else {}
+            result.update(
+                size=size,
+                database=database,
+                baseline=options.baseline,
+                baseline_commit=commit,
+                after_commit=after_commit,
+                date=datetime.date.today().isoformat(),
+            )
             for kind, code in (("before", tree), ("after", run.REPO)):
+                if kind == "before" and options.after_only:
+                    continue
                 log(f"{articles:,} articles into {database}, {kind}")
                 started = time.perf_counter()
-                result[kind] = measure(kind, code, directory, database, options.jobs, secret)
+                result[kind] = measure(kind, code, directory, database, options.jobs, secret, out)
                 log(
                     f"  {result[kind]['articles_per_s']:.0f} articles/s "
                     f"({time.perf_counter() - started:.0f} s with the migration)"
                 )
-            (OUT / f"result-{size}-{database}.json").write_text(json.dumps(result, indent=1))
-            write_report(options.report)
-    subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=run.REPO)
+            path.write_text(json.dumps(result, indent=1))
+            write_report(options.report, out)
+    if tree is not None:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=run.REPO)
 
 
 if __name__ == "__main__":

@@ -273,8 +273,7 @@ def render(results, info):
     out += [
         "## How it was measured",
         "",
-        "- Import: `Importer.import_file(path, published_on=day)` for each day's file, one "
-        "Importer for the whole corpus; MB/s counts the source files' UTF-8 bytes.",
+        f"- Import: {import_method(results)}; MB/s counts the source files' UTF-8 bytes.",
         "- Index: `Indexer.rebuild()` (what `rebuild_index` runs) in a fresh process (fast = "
         "rjieba in bulk mode; jieba = `search.tokenize.fast_available` forced to False). "
         "MB/s counts the indexed text (title, deck, headings, bodies) as UTF-8.",
@@ -352,6 +351,18 @@ def targets_section(results):
     return out
 
 
+def import_method(results):
+    """How the imports of ``results`` were run: by the loader since it exists, else file by file."""
+    jobs = {r[key]["jobs"] for r in results for key in ("import",) if "jobs" in r.get(key, {})}
+    if jobs:
+        listed = ", ".join(str(n) for n in sorted(jobs))
+        return (
+            f"`Loader(jobs={listed}).load(files)` over the corpus directory, as "
+            f"`import_articles DIR --jobs {listed}` runs it (articles.loading)"
+        )
+    return "`Importer.import_file` file by file, one Importer for the whole corpus"
+
+
 def import_section(results):
     rows = []
     for r in results:
@@ -383,7 +394,7 @@ def import_section(results):
     return [
         "## Import",
         "",
-        "`Importer.import_file` file by file, one Importer for the whole corpus; the database's "
+        f"{import_method(results)}; the database's "
         "triggers log every article. Bulk: no indexer meanwhile, then one catches up with the "
         "whole log. With run_indexer following: the indexer applies the log while the import "
         "goes on, as on a running site; stopped after a time budget.",

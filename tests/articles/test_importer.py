@@ -480,3 +480,12 @@ def test_new_authors_of_a_file_get_distinct_slugs_beside_existing_ones(db):
         "zhang-wei-3",
         "zhang-wei-4",
     ]
+
+
+def test_a_new_author_whose_numbered_slugs_are_all_taken_gets_the_next(db):
+    Author.objects.bulk_create(
+        Author(name=f"作者{number}", slug="zhang-wei" if number == 1 else f"zhang-wei-{number}")
+        for number in range(1, 25)
+    )
+    Importer(SEED_DATE).import_text("# 一篇\n\n新重庆-重庆日报记者 张薇\n\n正文。\n")
+    assert Author.objects.get(name="张薇").slug == "zhang-wei-25"
