@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import run
+from . import report, run
 
 OUT = run.OUT / "importing"
 CORPUS = run.OUT / "corpus-100000"
@@ -188,44 +188,23 @@ def _baseline_commit(out, options):
 
 
 def write_report(path, out=OUT):
-    results = sorted(
-        (json.loads(item.read_text()) for item in out.glob("result-*.json")),
-        key=lambda item: (item["size"], item["database"]),
-    )
     lines = [
         "# Import speed, before and after",
         "",
-        "Written by `python -m bench.importing` (see its docstring): each corpus is imported into "
-        "a fresh, migrated database with no indexer running; the index catch-up is "
-        "`bench/REPORT.md`'s.",
+        "Written by `python -m bench.importing` (see its docstring). `bench/REPORT.md` shows "
+        "the same table, and the index catch-up after a bulk import.",
         "",
-        "| articles | database | before (art/s) | after (art/s) | after ÷ before | after: "
-        "seconds | CPU s, saving process | CPU s, reading processes | load before / after |",
-        "|--:|---|--:|--:|--:|--:|--:|--:|---|",
+        *report.import_speed_lines(results(out)),
     ]
-    for item in results:
-        before, after = item["before"], item["after"]
-        lines.append(
-            f"| {after['articles']:,} | {item['database']} | {before['articles_per_s']:.0f} "
-            f"| {after['articles_per_s']:.0f} "
-            f"| {after['articles_per_s'] / before['articles_per_s']:.1f}× "
-            f"| {after['seconds']:.0f} | {after['cpu_main']:.0f} | {after['cpu_workers']:.0f} "
-            f"| {before['load']} / {after['load']} |"
-        )
-    if results:
-        first = results[0]
-        lines += [
-            "",
-            f"- Before: `{first['baseline']}` ({first['baseline_commit'][:9]}), one process, "
-            "`Importer.import_file` per day's file. After: "
-            f"{first['after_commit'][:9]}, `Loader(jobs={first['after']['jobs']})`, as "
-            f"`import_articles DIR --jobs {first['after']['jobs']}`.",
-            f"- Measured {first['date']} on this machine ({os.cpu_count()} cores); each size is "
-            "the first days of bench/out/corpus-100000 (bench.corpus), all of it for 100,000.",
-            f"- Command: `python -m bench.importing --baseline {first['baseline']} --sizes "
-            f"{' '.join(str(size) for size in sorted({r['size'] for r in results}))}`.",
-        ]
     Path(path).write_text("\n".join(lines) + "\n")
+
+
+def results(out=OUT):
+    """This benchmark's results, by size and database."""
+    return sorted(
+        (json.loads(item.read_text()) for item in out.glob("result-*.json")),
+        key=lambda item: (item["size"], item["database"]),
+    )
 
 
 def main(argv=None):

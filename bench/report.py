@@ -260,6 +260,12 @@ def render(results, info):
     out += corpus_section(results)
     out += targets_section(results)
     out += import_section(results)
+    out += [
+        "## Import speed, before and after",
+        "",
+        *import_speed_lines(info.get("imports", [])),
+        "",
+    ]
     out += index_section(results)
     out += tokenise_section(results)
     out += search_section(results)
@@ -349,6 +355,41 @@ def targets_section(results):
         out.append(table(["target", "measured", "", "by how much"], rows))
         out.append("")
     return out
+
+
+def import_speed_lines(results):
+    """The table of bench.importing's results (before and after), with how they were taken."""
+    if not results:
+        return ["No import speed measured (python -m bench.importing)."]
+    lines = [
+        "| articles | database | before (art/s) | after (art/s) | after ÷ before | after (s) "
+        "| CPU s: saving process | CPU s: reading processes | load before / after | code after |",
+        "|--:|---|--:|--:|--:|--:|--:|--:|---|---|",
+    ]
+    for item in results:
+        before, after = item["before"], item["after"]
+        lines.append(
+            f"| {after['articles']:,} | {item['database']} | {before['articles_per_s']:.0f} "
+            f"| {after['articles_per_s']:.0f} "
+            f"| {after['articles_per_s'] / before['articles_per_s']:.1f}× "
+            f"| {after['seconds']:.0f} | {after['cpu_main']:.0f} | {after['cpu_workers']:.0f} "
+            f"| {before['load']} / {after['load']} | {item['after_commit'][:9]} |"
+        )
+    first = results[0]
+    sizes = " ".join(str(size) for size in sorted({item["size"] for item in results}))
+    return [
+        *lines,
+        "",
+        f"- Before: `{first['baseline']}` ({first['baseline_commit'][:9]}), one process, "
+        "`Importer.import_file` for each day's file, as `import_articles FILE --date DAY` ran "
+        f"then. After: `Loader(jobs={first['after']['jobs']})`, as `import_articles DIR --jobs "
+        f"{first['after']['jobs']}` runs it. Each into a fresh, migrated database (production "
+        "settings) with no indexer running; the triggers log every article.",
+        f"- Measured {first['date']}; each size is the first days of the generated 100,000-article "
+        "corpus holding that many articles. CPU seconds include each process's start.",
+        f"- Command: `python -m bench.importing --baseline {first['baseline']} --sizes {sizes}` "
+        "(`--after-only` measured the later code again).",
+    ]
 
 
 def import_method(results):

@@ -774,6 +774,9 @@ def main(argv=None):
     info["command"] = command_line(argv)
     info["wall_s"] = time.perf_counter() - started
     info["missing"] = missing
+    from . import importing  # which imports this module
+
+    info["imports"] = importing.results()
     text = report.render(results, info)
     Path(options.report).write_text(text)
     log(f"wrote {options.report}")
