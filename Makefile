@@ -89,7 +89,8 @@ check-deploy: install
 
 messages: install
 	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore ".venv/*" --ignore "bench/*"
-	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
+	$(BIN)/python scripts/traditional_catalog.py
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --locale zh_Hant --ignore ".venv/*"
 
 # The HTTP phase needs Debian's wrk; make bench installs nothing, it says what is missing.
 bench: install

@@ -1,6 +1,7 @@
 """The editors' admin: articles with their sections, byline and figures inline."""
 
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
@@ -42,6 +43,14 @@ class SectionInline(admin.StackedInline):
     fields = ["position", "heading", "body"]
     extra = 0
     ordering = ["position", "id"]
+    # The heading's help, said once in the block's title instead of under every section.
+    verbose_name_plural = _("Sections (the lead comes first and has no heading)")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "heading":
+            field.help_text = ""
+        return field
 
     def get_extra(self, request, obj=None, **kwargs):
         return 0 if obj else 1
@@ -53,6 +62,18 @@ class BylineInline(admin.TabularInline):
     autocomplete_fields = ["author"]
     extra = 0
     ordering = ["position", "id"]
+    # The byline as printed is the article's own field; these are the people it names.
+    verbose_name = _("author")
+    verbose_name_plural = _("Authors and roles")
+
+
+class DecimalInput(forms.TextInput):
+    """A decimal as a person writes it: 26000000000, not 26000000000.0000."""
+
+    def format_value(self, value):
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        return super().format_value(value)
 
 
 # A figure an editor adds comes after the extracted ones of its paragraph.
@@ -69,14 +90,18 @@ class FigureFormSet(forms.BaseInlineFormSet):
         # Any change an editor makes is a correction that re-extraction keeps.
         obj.is_edited = True
         if {"section", "paragraph"} & set(form.changed_data):
-            obj.position = services.figure_position(obj.section, obj.paragraph, EDITOR_INDEX)
+            obj.position = services.figure_position(
+                obj.section.position, obj.paragraph, EDITOR_INDEX
+            )
         return super().save_existing(form, obj, commit)
 
     def save_new(self, form, commit=True):
         figure = form.instance
         figure.is_edited = True
         figure.key = f"editor|{uuid.uuid4().hex}"
-        figure.position = services.figure_position(figure.section, figure.paragraph, EDITOR_INDEX)
+        figure.position = services.figure_position(
+            figure.section.position, figure.paragraph, EDITOR_INDEX
+        )
         return super().save_new(form, commit)
 
     def delete_existing(self, obj, commit=True):
@@ -90,25 +115,65 @@ class FigureFormSet(forms.BaseInlineFormSet):
                 obj.save(update_fields=["is_hidden", "is_edited"])
 
 
+class FigureForm(forms.ModelForm):
+    """One 数说 row, narrow enough for a laptop: short inputs, the sentence as a tooltip."""
+
+    class Meta:
+        model = Figure
+        fields = [
+            "section",
+            "paragraph",
+            "text",
+            "value",
+            "value_from",
+            "unit",
+            "qualifier",
+            "label",
+            "is_hidden",
+        ]
+        widgets = {
+            "section": forms.Select(attrs={"class": "figure-section"}),
+            "paragraph": forms.NumberInput(attrs={"class": "figure-number"}),
+            "text": forms.TextInput(attrs={"size": 10}),
+            "value": DecimalInput(attrs={"size": 10}),
+            "value_from": DecimalInput(attrs={"size": 6}),
+            "unit": forms.TextInput(attrs={"size": 4}),
+            "qualifier": forms.TextInput(attrs={"size": 3}),
+            "label": forms.TextInput(attrs={"size": 12}),
+        }
+        labels = {
+            "text": _("As printed"),
+            "value": _("Exact value"),
+            "value_from": _("From"),
+            "qualifier": _("Qualifier"),
+            "is_hidden": _("Hide"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("text", "label"):
+            self.fields[name].help_text = ""
+        if self.instance.pk:
+            # The whole sentence and label, for when the short input cuts them.
+            self.fields["label"].widget.attrs["title"] = self.instance.label
+            self.fields["text"].widget.attrs["title"] = self.instance.sentence
+
+
 class FigureInline(admin.TabularInline):
     model = Figure
+    form = FigureForm
     formset = FigureFormSet
-    fields = [
-        "section",
-        "paragraph",
-        "text",
-        "value",
-        "value_from",
-        "unit",
-        "qualifier",
-        "label",
-        "is_hidden",
-        "is_edited",
-    ]
-    readonly_fields = ["is_edited"]
+    fields = [*FigureForm.Meta.fields, "corrected"]
+    readonly_fields = ["corrected"]
     extra = 0
     ordering = ["position", "id"]
     classes = ["collapse"]
+    verbose_name = _("key figure")
+    verbose_name_plural = _("Key figures")
+
+    @admin.display(description=_("Corrected"), boolean=True)
+    def corrected(self, figure):
+        return figure.is_edited
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -151,6 +216,9 @@ class ArticleAdminForm(forms.ModelForm):
 
 @admin.register(Article)
 class ArticleAdmin(VersionAdmin):
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     form = ArticleAdminForm
     inlines = [BylineInline, SectionInline, FigureInline]
     list_display = ["title", "published_on", "publication", "status", "byline", "preview_link"]

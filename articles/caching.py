@@ -21,6 +21,7 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 
 from . import changes
@@ -42,7 +43,9 @@ def cache_page_by(version):
             before = version()
             path = request.get_full_path().encode()
             digest = hashlib.sha1(path, usedforsecurity=False).hexdigest()
-            key = f"page:{before}:{digest}" if before is not None else None
+            # The interface's language is chosen per request (Accept-Language): one copy each.
+            language = translation.get_language()
+            key = f"page:{before}:{language}:{digest}" if before is not None else None
             cached = cache.get(key) if key else None
             if cached is not None:
                 compressed, content_type = cached

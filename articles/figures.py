@@ -20,8 +20,9 @@ The rules are heuristics tuned on newspaper prose, in this order of importance:
 """
 
 import bisect
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Context, Decimal, localcontext
 
 __all__ = ["FoundFigure", "extract_figures", "parse_number", "split_sentences"]
@@ -157,6 +158,7 @@ def _tidy(value: Decimal) -> Decimal:
     return value.normalize()
 
 
+@functools.lru_cache(maxsize=4096)  # newspapers print the same few numbers over and over
 def parse_number(text: str) -> Decimal | None:
     """Parse an Arabic, Chinese or mixed number: "260亿", "1.5万", "三千五百万", "12,345".
 
@@ -209,6 +211,8 @@ def _append_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: in
 _CN_NUMERALS = "〇零一二两三四五六七八九十百千万亿"
 
 _NUMBER = re.compile(
+    # The look-ahead lets the engine skip the characters no number starts with, most of a text.
+    rf"(?=[{_DIGITS}{_CN_NUMERALS}])"
     r"(?P<percent_words>百分之)?(?:"
     # The look-arounds refuse pieces of a malformed number such as "1.2.3".
     rf"(?<![{_DIGITS}.．])(?P<arabic>{_ARABIC})(?![{_DIGITS}]|[.．][{_DIGITS}])"
@@ -221,17 +225,23 @@ _CLASSIFIERS = frozenset("个项家名位户辆件台套所座条批场只头艘
 _MEASURES = (
     "%", "％", "个百分点", "百分点", "倍",
     "元", "美元", "欧元", "港元", "日元", "英镑", "韩元", "新加坡元",
-    "人", "人次", "架次", "班", "天", "小时", "分钟", "岁",
+    "人", "人次", "乘次", "架次", "班", "天", "小时", "分钟", "岁", "成",
     "吨", "公斤", "千克", "克", "升", "千瓦", "千瓦时", "兆瓦", "度", "标箱", "TEU",
-    "平方米", "平方公里", "平方千米", "立方米", "公顷", "亩", "公里", "千米", "米",
+    "平方米", "平方公里", "平方千米", "立方米", "公顷", "亩", "公里", "千米", "米", "厘米", "毫米",
+    "摄氏度", "℃",
 )  # fmt: skip
 # Longest first, so that "人次" wins over "人" and "个百分点" over "个".
 _UNIT = re.compile(
     "|".join(map(re.escape, sorted({*_CLASSIFIERS, *_MEASURES}, key=len, reverse=True)))
 )
 _UNIT_ALIASES = {"％": "%"}
-# The indefinite article "一" ("一座工业园", "一种模式") only counts before these ("百分之一").
-_UNITS_FOR_ONE = frozenset({"%", "倍", "个百分点", "百分点"})
+# The indefinite article "一" ("一座工业园", "一种模式") only counts before these ("百分之一",
+# "一成": a tenth).
+_UNITS_FOR_ONE = frozenset({"%", "倍", "个百分点", "百分点", "成"})
+# A distance that names a race ("100米决赛", "4×100米接力"), not a figure.
+_RACE = re.compile(r"决赛|预赛|半决赛|复赛|比赛|赛跑|跨栏|栏|自由泳|仰泳|蛙泳|蝶泳|混合泳|接力")
+# An age that describes a group ("60岁以上老年人"), not a figure.
+_AGE_GROUP = re.compile(r"(?:及?以上|以下)(?=[\u4e00-\u9fff])")
 
 # What follows a number that makes it a date, a time or a period: "2015年", "10周年", "10时",
 # "前10个月". Checked before units, hence the look-aheads for "日元" and "分钟".
@@ -251,7 +261,7 @@ _SUFFIX_QUALIFIER = re.compile(r"以上|以下|以内|左右")
 # carry a unit, so the unit rule already keeps them out.
 _SLOGANS = (
     "五位一体", "四个全面", "四个意识", "四个自信", "两个确立", "两个维护", "两个结合",
-    "两个一百年", "三个代表", "三个务必", "八项规定",
+    "两个一百年", "三个代表", "三个务必", "八项规定", "一成不变",
 )  # fmt: skip
 # Short quotations are names or slogans ("“1小时经济圈”"); 《》 are titles.
 _PROTECTED = re.compile(
@@ -363,6 +373,10 @@ def _read_candidate(
         unit = ""
     if _is_name_or_word(paragraph, match, number_end, unit, protected):
         return None
+    if (unit in ("米", "公里") and _RACE.match(paragraph, end, limit)) or (
+        unit == "岁" and _AGE_GROUP.match(paragraph, end, limit)
+    ):
+        return None
 
     start = match.start()
     prefix = _PREFIX_QUALIFIER.search(paragraph, max(0, start - _PREFIX_QUALIFIER_REACH), start)
@@ -401,6 +415,31 @@ _PAIR_OPENER_REACH = 10
 _PAIR_GAP = re.compile(rf"{_IN_CLAUSE}{{0,6}}?(?:到|至){_IN_CLAUSE}{{0,8}}")
 
 
+# Units of one dimension, in a common measure, so that a pair may change unit: "由2小时缩短至40分钟"
+# has value_from 120 (minutes).
+_IN_COMMON_MEASURE = {
+    "秒": Decimal(1), "分钟": Decimal(60), "小时": Decimal(3600), "天": Decimal(86400),
+    "毫米": Decimal("0.001"), "厘米": Decimal("0.01"), "米": Decimal(1),
+    "公里": Decimal(1000), "千米": Decimal(1000),
+}  # fmt: skip
+_DIMENSION = {
+    **dict.fromkeys(("秒", "分钟", "小时", "天"), "time"),
+    **dict.fromkeys(("毫米", "厘米", "米", "公里", "千米"), "length"),
+}
+
+
+def _value_from(previous: _Candidate, candidate: _Candidate) -> Decimal | None:
+    """The "from" value of a pair in the "to" value's unit, or None if they cannot pair."""
+    if previous.unit in ("", candidate.unit):
+        return previous.value
+    dimension = _DIMENSION.get(previous.unit)
+    if dimension is None or dimension != _DIMENSION.get(candidate.unit):
+        return None
+    with localcontext(_EXACT):
+        ratio = _IN_COMMON_MEASURE[previous.unit] / _IN_COMMON_MEASURE[candidate.unit]
+        return _tidy(previous.value * ratio)
+
+
 def _merge_pairs(paragraph: str, sentence_start: int, found: list[_Candidate]) -> list[_Candidate]:
     """Fold "从10天压缩到7天" into one figure: value 7, value_from 10."""
     merged: list[_Candidate] = []
@@ -409,11 +448,12 @@ def _merge_pairs(paragraph: str, sentence_start: int, found: list[_Candidate]) -
         opener = None
         # The opener may not reach back over another number ("从3个省份5个城市…").
         reach = max(sentence_start, merged[-2].right if len(merged) > 1 else 0)
+        value_from = _value_from(previous, candidate) if previous is not None else None
         if (
             previous is not None
             and candidate.is_figure
             and previous.value_from is None
-            and previous.unit in ("", candidate.unit)
+            and value_from is not None
             and _PAIR_GAP.fullmatch(paragraph, previous.right, candidate.left)
         ):
             reach = max(reach, previous.left - _PAIR_OPENER_REACH)
@@ -428,7 +468,7 @@ def _merge_pairs(paragraph: str, sentence_start: int, found: list[_Candidate]) -
                 left=opener.start(),
                 right=candidate.right,
                 is_figure=True,
-                value_from=previous.value,
+                value_from=value_from,
             )
         else:
             merged.append(candidate)
@@ -465,6 +505,12 @@ _CUMULATIVE = "累计"  # opens the measured quantity: what precedes it is the s
 _ELLIPTICAL = re.compile(
     r"^(?:同比|环比|较|比(?:上年|去年|同期)|增长|下降|增加|减少|提高|提升|降低|上涨|下跌|上升)"
 )
+# A label that only names a kind of measure ("…项目347个、金额260亿美元"): the thing measured is
+# the one before it, lent as for an elliptical label, without its leading adverbs.
+_GENERIC_MEASURE = re.compile(
+    r"^(?:总?金额|总额|规模|数量|总量|人数|增幅|增速|占比|比重|总数|均价|单价)$"
+)
+_ADVERBS = re.compile(r"^(?:累计|共计|合计|总计|全年|今年|目前|已经|已|共)+")
 _DISTRIBUTIVE = "分别"  # "A、B、C同比分别增长x、y和z": pair each value with its item
 _LIST_GAP = re.compile(r"[、和及与,，\s]*")
 _LIST_SEPARATOR = re.compile(r"[、和及与]")
@@ -579,6 +625,8 @@ def _labels(paragraph: str, sentence: tuple[int, int], figures: list[_Candidate]
         label = _label(paragraph, sentence, figures, i)
         if _ELLIPTICAL.match(label) and subject:
             label = subject + label
+        elif _GENERIC_MEASURE.match(label) and subject:
+            label = _ADVERBS.sub("", subject) + label
         elif label:
             subject = label
         labels.append(label)
@@ -589,7 +637,46 @@ def _labels(paragraph: str, sentence: tuple[int, int], figures: list[_Candidate]
 # --- public entry point --------------------------------------------------------------------
 
 
-def extract_figures(paragraph: str) -> list[FoundFigure]:
+def extract_figures(paragraph: str, reading: str | None = None) -> list[FoundFigure]:
+    """Return the figures a paragraph reports, in order of appearance.
+
+    ``reading`` is a copy of the paragraph to read it by, character for character: the
+    simplified copy of a paragraph printed in traditional characters (articles.script). The
+    rules match in it; texts, sentences, labels and qualifiers come back as printed, units in
+    the reading's (simplified) form, so that 個 and 个 are one unit.
+    """
+    if reading is None or reading == paragraph:
+        return _extract(paragraph)
+    if len(reading) != len(paragraph):
+        raise ValueError("A reading must match the paragraph character for character.")
+    printed = _printed_forms(paragraph, reading)
+    spans = split_sentences(reading)
+    figures = []
+    for found in _extract(reading):
+        start, end = next(span for span in spans if span[0] <= found.start < span[1])
+        figures.append(
+            replace(
+                found,
+                text=paragraph[found.start : found.end],
+                sentence=paragraph[start:end],
+                label=found.label.translate(printed),
+                qualifier=found.qualifier.translate(printed),
+            )
+        )
+    return figures
+
+
+def _printed_forms(paragraph: str, reading: str) -> dict[int, str]:
+    """For each character the reading changed, the printed form it most often stands for."""
+    seen: dict[str, dict[str, int]] = {}
+    for printed, read in zip(paragraph, reading, strict=True):
+        if printed != read:
+            forms = seen.setdefault(read, {})
+            forms[printed] = forms.get(printed, 0) + 1
+    return {ord(read): max(forms, key=forms.get) for read, forms in seen.items()}
+
+
+def _extract(paragraph: str) -> list[FoundFigure]:
     """Return the figures a paragraph reports, in order of appearance."""
     protected = _Protected(paragraph)
     figures: list[FoundFigure] = []

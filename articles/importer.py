@@ -1,94 +1,29 @@
-"""Import articles from the newspaper's text format.
+"""Saving articles read from the archive's text format (articles.textformat).
 
-The format, as the seed shows it:
-
-- ``# `` starts an article and gives its title;
-- a ``## `` or ``### `` line right after a title is the deck; a ``## `` after
-  body text starts the next article;
-- ``#### `` starts a section;
-- a byline line (新重庆-重庆日报首席记者 杨骏 实习生 李俊晓) or a dateline that
-  opens the lead (重庆日报讯(记者 王天翊)…) names the reporters;
-- page breaks cut paragraphs mid-sentence: a block that does not end a
-  sentence is joined with the next one;
-- a trailing 据《重庆日报》 is the article's source line, not body text.
-
-Everything else is kept exactly as printed: normalisation belongs to search.
-
-`parse()` is pure and raises `MalformedSource` naming the line and the
-problem. `import_file()` parses first and then saves a whole file in one
-transaction, so a broken file saves nothing; importing the same file again
-updates the articles in place and never duplicates them.
+`Importer.import_file()` parses a whole file first and then saves it in one transaction, so a
+broken file saves nothing; importing the same file again updates its articles in place (an
+editor's corrections stay in each article's history) and never duplicates them.
 """
 
 import datetime
-import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import reversion
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
 from . import services
-from .bylines import Credit, parse_byline, parse_dateline
+from .bulk import insert_rows
 from .models import Article, Author, Byline, Publication, Section, validate_publication_date
 from .slugs import pinyin_slug, unique_slug
-from .text import ends_sentence, join_paragraphs
+from .text import join_paragraphs
+from .textformat import MalformedSource, parse, read_source
 
-MAX_LINE_CHARS = 10_000
-MAX_FILE_BYTES = 50_000_000
 DEFAULT_PUBLICATION = "重庆日报"
-
-_HEADING = re.compile(r"^(#{1,6})(?:\s+(.*))?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_SOURCE = re.compile(r"\s*(据《[^《》\n]{1,40}》(?:报道)?)\s*$")
-
-
-class MalformedSource(ValueError):
-    """The input is not in the archive's text format; nothing was saved.
-
-    ``code`` names the problem for programs (``"empty"``, ``"no_text"``…);
-    ``message`` explains it to a person, in their language.
-    """
-
-    def __init__(self, message, line=None, path=None, code=None):
-        self.message = message
-        self.line = line
-        self.path = path
-        self.code = code
-        super().__init__(str(self))
-
-    def __str__(self):
-        where = []
-        if self.path:
-            where.append(str(self.path))
-        if self.line:
-            where.append(_("line %(line)d") % {"line": self.line})
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-
-@dataclass
-class ParsedSection:
-    heading: str
-    line: int
-    paragraphs: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ParsedArticle:
-    title: str
-    line: int
-    deck: str = ""
-    byline: str = ""
-    credits: list[Credit] = field(default_factory=list)
-    source: str = ""
-    sections: list[ParsedSection] = field(default_factory=list)
-
-    @property
-    def has_body(self):
-        return any(section.paragraphs for section in self.sections)
+_SLUG_NUMBERS = 20  # numbered slugs a new author's lookup covers: zhang-wei … zhang-wei-19
 
 
 @dataclass
@@ -97,207 +32,6 @@ class ImportReport:
     updated: list[Article] = field(default_factory=list)
     unchanged: list[Article] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-# Reading ------------------------------------------------------------------
-
-
-def read_source(path):
-    """The text of ``path``, or MalformedSource for empty, binary, too large or non-UTF-8 input.
-
-    At most MAX_FILE_BYTES + 1 bytes are read, whatever the file says its size is: a pipe or a
-    device (which report no size) gets the same clear error as a large file.
-    """
-    path = Path(path)
-    try:
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise MalformedSource(
-            _("The file cannot be read: %(error)s") % {"error": error.strerror},
-            path=path,
-            code="unreadable",
-        ) from error
-    if len(data) > MAX_FILE_BYTES:
-        raise MalformedSource(
-            _("The file is larger than %(limit)d bytes, the limit for one file.")
-            % {"limit": MAX_FILE_BYTES},
-            path=path,
-            code="too_large",
-        )
-    try:
-        return decode(data)
-    except MalformedSource as error:
-        error.path = path
-        raise
-
-
-def decode(data):
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise MalformedSource(
-            _("This looks like a binary file, not text (it contains NUL bytes)."),
-            line=line,
-            code="binary",
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise MalformedSource(
-            _("The text is not valid UTF-8 (byte %(offset)d).") % {"offset": error.start},
-            line=line,
-            code="encoding",
-        ) from error
-    return text
-
-
-# Parsing ------------------------------------------------------------------
-
-
-def parse(text):
-    """Parse the text format into articles, or raise MalformedSource."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise MalformedSource(_("The file is empty."), line=1, code="empty")
-    articles = []
-    article = None
-    for number, line in enumerate(text.split("\n"), start=1):
-        if len(line) > MAX_LINE_CHARS:
-            raise MalformedSource(
-                _("The line is %(length)d characters long; the limit is %(limit)d.")
-                % {"length": len(line), "limit": MAX_LINE_CHARS},
-                line=number,
-                code="line_too_long",
-            )
-        _check_characters(line, number)
-        line = line.strip()
-        if not line:
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            level, content = len(heading[1]), (heading[2] or "").strip()
-            if not content:
-                raise MalformedSource(_("The heading is empty."), line=number, code="empty_heading")
-            article = _read_heading(level, content, number, article, articles)
-        else:
-            _read_text(line, number, article)
-    for parsed in articles:
-        _finish(parsed)
-    return articles
-
-
-def _check_characters(line, number):
-    control = _CONTROL.search(line)
-    if control:
-        raise MalformedSource(
-            _("The line contains the control character U+%(code)04X.") % {"code": ord(control[0])},
-            line=number,
-            code="control_character",
-        )
-
-
-def _read_heading(level, content, number, article, articles):
-    """Apply one heading line; return the article that is now open."""
-    if level == 1 or (level == 2 and (article is None or article.has_body)):
-        article = ParsedArticle(title=content, line=number)
-        articles.append(article)
-        return article
-    if article is None:
-        raise MalformedSource(
-            _("A heading comes before any article title (a line starting with “# ”)."),
-            line=number,
-            code="heading_before_title",
-        )
-    if level in (2, 3) and not article.has_body and not article.sections:
-        if article.deck:
-            raise MalformedSource(
-                _("The article already has a deck; a second one is not allowed."),
-                line=number,
-                code="second_deck",
-            )
-        if article.byline:
-            raise MalformedSource(
-                _("The deck must come before the byline."), line=number, code="deck_after_byline"
-            )
-        article.deck = content
-        return article
-    if level in (3, 4):
-        article.sections.append(ParsedSection(heading=content, line=number))
-        return article
-    raise MalformedSource(
-        _(
-            "Headings of level %(level)d are not part of the format; "
-            "use “### ” or “#### ” for a section."
-        )
-        % {"level": level},
-        line=number,
-        code="heading_level",
-    )
-
-
-def _read_text(line, number, article):
-    if article is None:
-        raise MalformedSource(
-            _("Text comes before any article title (a line starting with “# ”)."),
-            line=number,
-            code="text_before_title",
-        )
-    if not article.sections and not article.byline:
-        credits = parse_byline(line)
-        if credits:
-            article.byline, article.credits = line, credits
-            return
-    if not article.sections:
-        article.sections.append(ParsedSection(heading="", line=number))
-    article.sections[-1].paragraphs.append(line)
-
-
-def _finish(article):
-    """Source line, dateline credits and page-break repair, once an article is complete."""
-    _take_source_line(article)
-    for section in article.sections:
-        section.paragraphs = repair_page_breaks(section.paragraphs)
-    article.sections = [section for section in article.sections if section.paragraphs]
-    if not article.sections:
-        raise MalformedSource(
-            _("The article “%(title)s” has no text.") % {"title": article.title},
-            line=article.line,
-            code="no_text",
-        )
-    if not article.byline:
-        dateline = parse_dateline(article.sections[0].paragraphs[0])
-        if dateline:
-            article.byline, article.credits = dateline
-
-
-def _take_source_line(article):
-    sections = [section for section in article.sections if section.paragraphs]
-    if not sections:
-        return
-    paragraphs = sections[-1].paragraphs
-    match = _SOURCE.search(paragraphs[-1])
-    if match:
-        article.source = match[1]
-        rest = paragraphs[-1][: match.start()].rstrip()
-        if rest:
-            paragraphs[-1] = rest
-        else:
-            paragraphs.pop()
-
-
-def repair_page_breaks(blocks):
-    """Join each block that stops mid-sentence with the block after it."""
-    paragraphs = []
-    pending = ""
-    for block in blocks:
-        pending += block
-        if ends_sentence(pending):
-            paragraphs.append(pending)
-            pending = ""
-    if pending:
-        paragraphs.append(pending)
-    return paragraphs
 
 
 # Saving -------------------------------------------------------------------
@@ -339,6 +73,7 @@ class Importer:
 
     def _save(self, parsed_articles):
         report = ImportReport()
+        self._know_authors(credit.name for parsed in parsed_articles for credit in parsed.credits)
         new = []
         for parsed, article in self._match_saved(parsed_articles):
             if article is None:
@@ -353,6 +88,11 @@ class Importer:
             else:
                 report.unchanged.append(article)
         report.created = self._create(new)
+        for parsed in parsed_articles:
+            report.warnings += [
+                _("line %(line)d: %(message)s") % {"line": line, "message": message}
+                for line, message in parsed.warnings
+            ]
         for article in report.created + report.updated:
             if not article.source and not article.byline:
                 report.warnings.append(
@@ -395,13 +135,44 @@ class Importer:
         ]
 
     def _authors_for(self, credits):
-        missing = {credit.name for credit in credits} - self._authors.keys()
-        if missing:
-            for author in Author.objects.filter(name__in=missing):
-                self._authors[author.name] = author
-            for name in sorted(missing - self._authors.keys()):
-                self._authors[name] = Author.objects.create(name=name)
+        self._know_authors({credit.name for credit in credits})
         return [self._authors[credit.name] for credit in credits]
+
+    def _know_authors(self, names):
+        """Look up, or create, the authors of ``names`` this importer does not know yet."""
+        missing = set(names) - self._authors.keys()
+        if not missing:
+            return
+        for author in Author.objects.filter(name__in=missing):
+            self._authors[author.name] = author
+        new = sorted(missing - self._authors.keys())
+        if not new:
+            return
+        # Slugs as Author.save makes them (base, base-2, base-3…), for all new names at once,
+        # looked up by value: a prefix search would read every author on SQLite.
+        bases = {name: pinyin_slug(name) for name in new}
+        candidates = {
+            base: [base, *(f"{base}-{number}" for number in range(2, _SLUG_NUMBERS))]
+            for base in set(bases.values())
+        }
+        taken = set(
+            Author.objects.filter(
+                slug__in=[slug for slugs in candidates.values() for slug in slugs]
+            ).values_list("slug", flat=True)
+        )
+        crowded = [base for base, slugs in candidates.items() if taken.issuperset(slugs)]
+        if crowded:  # a very common name: every numbered slug looked up is taken
+            starts = Q()
+            for base in crowded:
+                starts |= Q(slug__startswith=base)
+            taken |= set(Author.objects.filter(starts).values_list("slug", flat=True))
+        authors = []
+        for name in new:
+            slug = unique_slug(bases[name], taken)
+            taken.add(slug)
+            authors.append(Author(name=name, slug=slug))
+        for author in Author.objects.bulk_create(authors):
+            self._authors[author.name] = author
 
     # -- writing
 
@@ -413,7 +184,7 @@ class Importer:
         )
         articles = []
         for parsed in new:
-            slug = unique_slug(pinyin_slug(parsed.title), taken)
+            slug = unique_slug(parsed.slug_base or pinyin_slug(parsed.title), taken)
             taken.add(slug)
             articles.append(
                 Article(
@@ -424,32 +195,56 @@ class Importer:
                     published_on=self.published_on,
                     byline=parsed.byline,
                     source=parsed.source,
+                    script=parsed.script,
                     status=self.status,
                 )
             )
         articles = Article.objects.bulk_create(articles)
+        # Sections, bylines and figures go in as plain rows (articles.bulk): a new article's
+        # parts need no model instance, and an archive brings millions of them.
         sections, bylines = [], []
         for article, parsed in zip(articles, new, strict=True):
-            sections.extend(_sections_for(article, parsed))
-            bylines.extend(self._bylines_for(article, parsed))
-        Section.objects.bulk_create(sections)
-        Byline.objects.bulk_create(bylines)
-        services.create_figures(sections)
+            find_figures(parsed)
+            sections += [
+                (article.pk, position, section.heading, join_paragraphs(section.paragraphs))
+                for position, section in enumerate(parsed.sections, start=1)
+            ]
+            bylines += [
+                (article.pk, author.pk, role, position)
+                for author, role, position in self._credits_of(parsed)
+            ]
+        insert_rows(
+            Section,
+            ("article", "position", "heading", "body", "anchor"),
+            [(*row, _first_anchor(row[1])) for row in sections],
+        )
+        insert_rows(Byline, ("article", "author", "role", "position"), bylines)
+        section_ids = {
+            (article_id, position): pk
+            for pk, article_id, position in Section.objects.filter(
+                article__in=[article.pk for article in articles]
+            ).values_list("pk", "article_id", "position")
+        }
+        services.insert_figures(
+            (article.pk, section_ids[article.pk, position], section.figures)
+            for article, parsed in zip(articles, new, strict=True)
+            for position, section in enumerate(parsed.sections, start=1)
+        )
         return articles
 
-    def _bylines_for(self, article, parsed):
+    def _credits_of(self, parsed):
+        """(author, role, position) of each person the article credits, each author once."""
         authors = self._authors_for(parsed.credits)
         seen = set()
         for position, (credit, author) in enumerate(zip(parsed.credits, authors, strict=True)):
-            if author.pk in seen:
-                continue
-            seen.add(author.pk)
-            yield Byline(article=article, author=author, role=credit.role, position=position)
+            if author.pk not in seen:
+                seen.add(author.pk)
+                yield author, credit.role, position
 
     def _update(self, article, parsed):
         """Bring ``article`` in line with ``parsed``; return whether anything changed."""
         changed = False
-        for name in ("deck", "byline", "source"):
+        for name in ("deck", "byline", "source", "script"):
             if getattr(article, name) != getattr(parsed, name):
                 setattr(article, name, getattr(parsed, name))
                 changed = True
@@ -460,12 +255,16 @@ class Importer:
         return changed
 
     def _update_bylines(self, article, parsed):
-        wanted = [(byline.author.pk, byline.role) for byline in self._bylines_for(article, parsed)]
+        credits = list(self._credits_of(parsed))
+        wanted = [(author.pk, role) for author, role, _position in credits]
         current = [(byline.author_id, byline.role) for byline in article.bylines.all()]
         if wanted == current:
             return False
         article.bylines.all().delete()
-        Byline.objects.bulk_create(self._bylines_for(article, parsed))
+        Byline.objects.bulk_create(
+            Byline(article=article, author=author, role=role, position=position)
+            for author, role, position in credits
+        )
         return True
 
 
@@ -476,6 +275,24 @@ def _save_version(article, comment):
         reversion.add_to_revision(article)
 
 
+def find_figures(parsed):
+    """Find the key figures of a new article's sections, unless they were found already.
+
+    Needs no database: articles.loading calls it in its reading processes.
+    """
+    for position, section in enumerate(parsed.sections, start=1):
+        if section.figures is None:
+            by_paragraph = [services.figures_in(paragraph) for paragraph in section.paragraphs]
+            section.figures = list(
+                services.figure_rows(position, _first_anchor(position), by_paragraph)
+            )
+
+
+def _first_anchor(position):
+    """A new article's section anchors follow their order; later sections take the next free."""
+    return f"s{position}"
+
+
 def _sections_for(article, parsed):
     return [
         Section(
@@ -483,7 +300,7 @@ def _sections_for(article, parsed):
             position=position,
             heading=section.heading,
             body=join_paragraphs(section.paragraphs),
-            anchor=f"s{position}",
+            anchor=_first_anchor(position),
         )
         for position, section in enumerate(parsed.sections, start=1)
     ]

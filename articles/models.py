@@ -147,6 +147,13 @@ class Article(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    script = models.CharField(
+        _("script"),
+        max_length=8,
+        choices=[("zh-Hans", _("Simplified Chinese")), ("zh-Hant", _("Traditional Chinese"))],
+        default="zh-Hans",
+        help_text=_("The characters the article is printed in; the page's language follows it."),
+    )
     authors = models.ManyToManyField(
         Author, through="Byline", related_name="articles", verbose_name=_("authors")
     )
@@ -162,7 +169,11 @@ class Article(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["published_on", "slug"], name="article_slug_per_day")
         ]
-        indexes = [models.Index(fields=["status", "-published_on"], name="article_status_date")]
+        indexes = [
+            models.Index(fields=["status", "-published_on"], name="article_status_date"),
+            # How the importer knows an article: its publication, day and title.
+            models.Index(fields=["publication", "published_on", "title"], name="article_known_by"),
+        ]
 
     def __str__(self):
         return self.title
@@ -318,7 +329,8 @@ class Figure(models.Model):
     )
     label = models.CharField(_("what it measures"), max_length=80)
     sentence = models.TextField(_("sentence"), blank=True)
-    key = models.CharField(max_length=120, editable=False, db_index=True)
+    # Compared within one section's figures when they are extracted again; never looked up.
+    key = models.CharField(max_length=120, editable=False)
     is_edited = models.BooleanField(
         _("corrected by an editor"),
         default=False,
@@ -419,3 +431,35 @@ class ChangeLogReader(models.Model):
 
     def __str__(self):
         return f"{self.name} @{self.position}"
+
+
+class ImportedFile(models.Model):
+    """A source file imported whole, known by its content's hash.
+
+    Written in the same transaction as the file's articles: a file recorded here was imported
+    completely, and importing the same content again for the same day and paper is skipped
+    (an interrupted import resumes where it stopped).
+    """
+
+    sha256 = models.CharField(_("content hash"), max_length=64)
+    published_on = models.DateField(_("date of publication"))
+    publication = models.ForeignKey(
+        Publication, models.CASCADE, related_name="imported_files", verbose_name=_("publication")
+    )
+    path = models.CharField(_("path"), max_length=500)
+    size = models.PositiveBigIntegerField(_("size"))
+    articles = models.PositiveIntegerField(_("articles"))
+    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name = _("imported file")
+        verbose_name_plural = _("imported files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256", "published_on", "publication"], name="imported_file_once"
+            )
+        ]
+
+    def __str__(self):
+        return self.path

@@ -2,48 +2,100 @@
 
 import hashlib
 
+from .bulk import insert_rows
 from .figures import extract_figures
 from .models import Figure
+from .script import simplified_copy
+
+
+def figures_in(paragraph):
+    """The figures a paragraph reports, whichever script it is printed in."""
+    return extract_figures(paragraph, reading=simplified_copy(paragraph))
+
+
+# What extraction sets on a figure, in the order figure_rows gives it.
+_ROW_FIELDS = (
+    "paragraph",
+    "position",
+    "text",
+    "value",
+    "value_from",
+    "unit",
+    "qualifier",
+    "label",
+    "sentence",
+    "key",
+)
+
+
+def figure_rows(section_position, anchor, by_paragraph):
+    """The values (in _ROW_FIELDS order) of each figure a section's paragraphs report.
+
+    ``by_paragraph``: each paragraph's figures, from figures_in. Needs no database, so the
+    importer runs it in its reading processes.
+    """
+    for paragraph_number, in_paragraph in enumerate(by_paragraph, start=1):
+        seen = {}
+        for index, found in enumerate(in_paragraph):
+            occurrence = seen.get((found.text, found.sentence), 0)
+            seen[(found.text, found.sentence)] = occurrence + 1
+            yield (
+                paragraph_number,
+                figure_position(section_position, paragraph_number, index),
+                found.text[:80],
+                found.value,
+                found.value_from,
+                found.unit[:20],
+                found.qualifier[:10],
+                found.label[:80],
+                found.sentence,
+                _key(anchor, found, occurrence),
+            )
 
 
 def figures_for(section):
     """Unsaved Figure rows for every figure printed in ``section``, in reading order."""
-    for paragraph_number, paragraph in enumerate(section.paragraphs, start=1):
-        seen = {}
-        for index, found in enumerate(extract_figures(paragraph)):
-            occurrence = seen.get((found.text, found.sentence), 0)
-            seen[(found.text, found.sentence)] = occurrence + 1
-            yield Figure(
-                article_id=section.article_id,
-                section=section,
-                paragraph=paragraph_number,
-                position=figure_position(section, paragraph_number, index),
-                text=found.text[:80],
-                value=found.value,
-                value_from=found.value_from,
-                unit=found.unit[:20],
-                qualifier=found.qualifier[:10],
-                label=found.label[:80],
-                sentence=found.sentence,
-                key=_key(section, found, occurrence),
-            )
+    for values in _rows_of(section):
+        yield Figure(
+            article_id=section.article_id,
+            section=section,
+            **dict(zip(_ROW_FIELDS, values, strict=True)),
+        )
 
 
-def figure_position(section, paragraph, index):
+def _rows_of(section):
+    by_paragraph = [figures_in(paragraph) for paragraph in section.paragraphs]
+    return figure_rows(section.position, section.anchor, by_paragraph)
+
+
+def figure_position(section_position, paragraph, index):
     """A figure's place in reading order: by section, paragraph, then order in the paragraph."""
-    return (section.position * 1000 + paragraph) * 100 + index
+    return (section_position * 1000 + paragraph) * 100 + index
 
 
-def _key(section, found, occurrence):
+def _key(anchor, found, occurrence):
     """What identifies an extracted figure across re-extractions: where and what was printed."""
     sentence = hashlib.sha1(found.sentence.encode(), usedforsecurity=False).hexdigest()[:12]
-    return f"{section.anchor}|{sentence}|{occurrence}|{found.text[:40]}"
+    return f"{anchor}|{sentence}|{occurrence}|{found.text[:40]}"
 
 
 def create_figures(sections):
-    """Extract and insert the figures of freshly created sections."""
-    return Figure.objects.bulk_create(
-        figure for section in sections for figure in figures_for(section)
+    """Find and insert the figures of freshly saved ``sections``."""
+    return insert_figures(
+        (section.article_id, section.pk, _rows_of(section)) for section in sections
+    )
+
+
+def insert_figures(sections):
+    """Insert figure rows: ``sections`` gives (article id, section id, figure_rows) for each."""
+    return insert_rows(
+        Figure,
+        ("article", "section", *_ROW_FIELDS),
+        (
+            (article_id, section_id, *values)
+            for article_id, section_id, rows in sections
+            for values in rows
+        ),
     )
 
 

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 MAX_SLUG_LENGTH = 48
 _SEPARATORS = re.compile(r"[-\s]+")
+_SYLLABLE = re.compile(r"[a-z]+")  # pinyin as pypinyin gives it: already a slug
 
 
 def pinyin_slug(text, max_length=MAX_SLUG_LENGTH):
@@ -19,8 +20,16 @@ def pinyin_slug(text, max_length=MAX_SLUG_LENGTH):
     # not every web worker that serves readers.
     from pypinyin import Style, lazy_pinyin
 
-    syllables = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: chars)
-    words = [slugify(part) for syllable in syllables for part in _SEPARATORS.split(syllable)]
+    # A letter, digit or Chinese character gives at least one character of slug, so the rest of
+    # a long title rarely reaches it (a title mostly of punctuation gets a shorter slug); a few
+    # more characters keep the last word's reading (重庆, not 重 + 庆).
+    head = text[: max_length + 8]
+    syllables = lazy_pinyin(head, style=Style.NORMAL, errors=lambda chars: chars)
+    words = [
+        part if _SYLLABLE.fullmatch(part) else slugify(part)
+        for syllable in syllables
+        for part in _SEPARATORS.split(syllable)
+    ]
     slug = ""
     for word in filter(None, words):
         candidate = f"{slug}-{word}" if slug else word

@@ -12,9 +12,11 @@ goes, and a new row with a higher id takes its place.
   below N committed later. ``NOTIFY articles_change`` wakes the indexer at commit. ``TRUNCATE``,
   which fires no row events, logs "everything".
 
-Migrations call `create_sql` and `drop_sql`. What they create is what the migration that ran
-them created: when a watch changes here, add a migration that drops and creates the triggers
-again.
+Migrations call `create_sql` and `drop_sql`. SQLite cannot alter most of a table in place, so
+a migration that changes a watched table there copies it into a new one, and the triggers go
+with the old table. So after every ``migrate`` each app puts back whatever triggers of its
+watches are missing (`install_missing`, from its AppConfig): a table's log can never be lost
+to a migration.
 """
 
 from dataclasses import dataclass
@@ -32,6 +34,17 @@ class Watch:
     column: str  # holds the key of what a change to the row affects
     events: tuple = EVENTS
     watched: tuple = ()  # an UPDATE counts only when one of these columns changed (all if empty)
+
+
+# What a change to a row of each of the archive's tables affects (search adds its dictionary's).
+ARCHIVE_WATCHES = (
+    Watch("articles_article", "article", "id"),
+    Watch("articles_section", "article", "article_id"),
+    Watch("articles_byline", "article", "article_id"),
+    Watch("articles_figure", "article", "article_id"),
+    Watch("articles_author", "author", "id", events=("UPDATE",), watched=("name",)),
+    Watch("articles_publication", "publication", "id", events=("UPDATE",), watched=("name",)),
+)
 
 
 def create_sql(vendor, watches):
@@ -57,6 +70,49 @@ def drop_sql(vendor, watches):
             for event in watch.events
         ]
     raise NotImplementedError(f"The change log has no triggers for {vendor}.")
+
+
+def trigger_names(vendor, watches):
+    """The names of the triggers create_sql makes for ``watches``."""
+    names = [_trigger_name(watch, event) for watch in watches for event in watch.events]
+    if vendor == "postgresql":
+        names += [f"{watch.table}_log_truncate" for watch in watches if "DELETE" in watch.events]
+    return names
+
+
+def installed_triggers(connection):
+    """The names of the triggers the database has."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def install_missing(connection, watches):
+    """Create again the triggers of every watch that lost one; return those watches' tables.
+
+    Does nothing before the change log exists (a database migrated to an earlier state).
+    """
+    tables = set(connection.introspection.table_names())
+    if LOG_TABLE not in tables:
+        return []
+    present = installed_triggers(connection)
+    broken = [
+        watch
+        for watch in watches
+        if watch.table in tables
+        and not present.issuperset(trigger_names(connection.vendor, [watch]))
+    ]
+    if broken:
+        with connection.cursor() as cursor:
+            for statement in [
+                *drop_sql(connection.vendor, broken),
+                *create_sql(connection.vendor, broken),
+            ]:
+                cursor.execute(statement)
+    return [watch.table for watch in broken]
 
 
 def _trigger_name(watch, event):

@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -125,12 +126,23 @@ def article_detail(request, year, month, day, slug):
     article = get_object_or_404(
         Article.objects.published().with_sections(), published_on=date, slug=slug
     )
-    return render(request, "articles/article_detail.html", article_context(article))
+    return render_article(request, article, article_context(article))
+
+
+def render_article(request, article, context):
+    """The article page, its interface in the article's own script (traditional or not)."""
+    with translation.override(article.script):
+        return render(request, "articles/article_detail.html", context)
 
 
 def article_context(article):
     sections, figures = reading.read(article)
-    return {"article": article, "sections": sections, "figures": figures}
+    return {
+        "article": article,
+        "sections": sections,
+        "figures": figures,
+        "panel": reading.curate(figures),
+    }
 
 
 @staff_member_required
@@ -139,7 +151,7 @@ def preview(request, pk):
         raise PermissionDenied
     article = get_object_or_404(Article.objects.with_sections(), pk=pk)
     context = article_context(article) | {"is_preview": True}
-    response = render(request, "articles/article_detail.html", context)
+    response = render_article(request, article, context)
     response["X-Robots-Tag"] = "noindex"
     return response
 

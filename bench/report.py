@@ -260,6 +260,12 @@ def render(results, info):
     out += corpus_section(results)
     out += targets_section(results)
     out += import_section(results)
+    out += [
+        "## Import speed, before and after",
+        "",
+        *import_speed_lines(info.get("imports", [])),
+        "",
+    ]
     out += index_section(results)
     out += tokenise_section(results)
     out += search_section(results)
@@ -273,8 +279,7 @@ def render(results, info):
     out += [
         "## How it was measured",
         "",
-        "- Import: `Importer.import_file(path, published_on=day)` for each day's file, one "
-        "Importer for the whole corpus; MB/s counts the source files' UTF-8 bytes.",
+        f"- Import: {import_method(results)}; MB/s counts the source files' UTF-8 bytes.",
         "- Index: `Indexer.rebuild()` (what `rebuild_index` runs) in a fresh process (fast = "
         "rjieba in bulk mode; jieba = `search.tokenize.fast_available` forced to False). "
         "MB/s counts the indexed text (title, deck, headings, bodies) as UTF-8.",
@@ -352,6 +357,53 @@ def targets_section(results):
     return out
 
 
+def import_speed_lines(results):
+    """The table of bench.importing's results (before and after), with how they were taken."""
+    if not results:
+        return ["No import speed measured (python -m bench.importing)."]
+    lines = [
+        "| articles | database | before (art/s) | after (art/s) | after ÷ before | after (s) "
+        "| CPU s: saving process | CPU s: reading processes | load before / after | code after |",
+        "|--:|---|--:|--:|--:|--:|--:|--:|---|---|",
+    ]
+    for item in results:
+        before, after = item["before"], item["after"]
+        lines.append(
+            f"| {after['articles']:,} | {item['database']} | {before['articles_per_s']:.0f} "
+            f"| {after['articles_per_s']:.0f} "
+            f"| {after['articles_per_s'] / before['articles_per_s']:.1f}× "
+            f"| {after['seconds']:.0f} | {after['cpu_main']:.0f} | {after['cpu_workers']:.0f} "
+            f"| {before['load']} / {after['load']} | {item['after_commit'][:9]} |"
+        )
+    first = results[0]
+    sizes = " ".join(str(size) for size in sorted({item["size"] for item in results}))
+    return [
+        *lines,
+        "",
+        f"- Before: `{first['baseline']}` ({first['baseline_commit'][:9]}), one process, "
+        "`Importer.import_file` for each day's file, as `import_articles FILE --date DAY` ran "
+        f"then. After: `Loader(jobs={first['after']['jobs']})`, as `import_articles DIR --jobs "
+        f"{first['after']['jobs']}` runs it. Each into a fresh, migrated database (production "
+        "settings) with no indexer running; the triggers log every article.",
+        f"- Measured {first['date']}; each size is the first days of the generated 100,000-article "
+        "corpus holding that many articles. CPU seconds include each process's start.",
+        f"- Command: `python -m bench.importing --baseline {first['baseline']} --sizes {sizes}` "
+        "(`--after-only` measured the later code again).",
+    ]
+
+
+def import_method(results):
+    """How the imports of ``results`` were run: by the loader since it exists, else file by file."""
+    jobs = {r[key]["jobs"] for r in results for key in ("import",) if "jobs" in r.get(key, {})}
+    if jobs:
+        listed = ", ".join(str(n) for n in sorted(jobs))
+        return (
+            f"`Loader(jobs={listed}).load(files)` over the corpus directory, as "
+            f"`import_articles DIR --jobs {listed}` runs it (articles.loading)"
+        )
+    return "`Importer.import_file` file by file, one Importer for the whole corpus"
+
+
 def import_section(results):
     rows = []
     for r in results:
@@ -383,7 +435,7 @@ def import_section(results):
     return [
         "## Import",
         "",
-        "`Importer.import_file` file by file, one Importer for the whole corpus; the database's "
+        f"{import_method(results)}; the database's "
         "triggers log every article. Bulk: no indexer meanwhile, then one catches up with the "
         "whole log. With run_indexer following: the indexer applies the log while the import "
         "goes on, as on a running site; stopped after a time budget.",

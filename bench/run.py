@@ -199,12 +199,20 @@ class Combo:
         return sum(path.stat().st_size for path in self.var.glob("bench.sqlite3*"))
 
 
-def drop_pg(name):
-    subprocess.run(
-        psql("-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        check=True,
-        capture_output=True,
-    )
+def drop_pg(name, attempts=5):
+    """Drop a benchmark database; a session still closing can refuse it for a moment."""
+    for attempt in range(attempts):
+        finished = subprocess.run(
+            psql("-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            capture_output=True,
+            text=True,
+        )
+        if finished.returncode == 0:
+            return
+        if attempt < attempts - 1:
+            time.sleep(1)
+    # The command names the server's URL, password included: only psql's words are shown.
+    raise RuntimeError(f"could not drop the database {name}: {finished.stderr.strip()}")
 
 
 def tree_bytes(path):
@@ -774,6 +782,9 @@ def main(argv=None):
     info["command"] = command_line(argv)
     info["wall_s"] = time.perf_counter() - started
     info["missing"] = missing
+    from . import importing  # which imports this module
+
+    info["imports"] = importing.results()
     text = report.render(results, info)
     Path(options.report).write_text(text)
     log(f"wrote {options.report}")

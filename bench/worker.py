@@ -6,7 +6,7 @@ result as JSON to the path given with --out.
 """
 
 import argparse
-import inspect
+import contextlib
 import itertools
 import json
 import statistics
@@ -47,7 +47,7 @@ def percentiles(values):
 
 
 def phase_import(args):
-    """Import the corpus file by file through one Importer, as a bulk load does.
+    """Import the corpus directory as `import_articles DIR --jobs N` does (articles.loading).
 
     The database's triggers log every article; the index is left to the indexer. --mode
     deferred: nothing indexes meanwhile, and one indexer catches up once at the end (timed apart,
@@ -57,29 +57,31 @@ def phase_import(args):
     from bench.corpus import Corpus
 
     setup()
-    from articles.importer import Importer
+    from articles.importer import DEFAULT_PUBLICATION
+    from articles.loading import Loader, source_files
     from articles.models import Article
 
     corpus = Corpus.load(args.corpus)
-    files = list(corpus.day_files())
-    importer = Importer(files[0][0])
-    takes_date = "published_on" in inspect.signature(importer.import_file).parameters
+    files, refused = source_files([corpus.path])
+    assert not refused, refused[:3]
+    loader = Loader(DEFAULT_PUBLICATION, Article.Status.PUBLISHED, jobs=args.jobs)
     started = time.perf_counter()
-    created = done_bytes = done_files = 0
-    for day, path in files:
-        if takes_date:
-            report = importer.import_file(path, published_on=day)
-        else:
-            # One importer for the whole corpus keeps its publication and author lookups;
-            # the importer reads the day of publication from this attribute.
-            importer.published_on = day
-            report = importer.import_file(path)
-        created += len(report.created)
-        done_bytes += path.stat().st_size
-        done_files += 1
+    done = {"files": 0, "bytes": 0}
+
+    class OutOfTime(Exception):
+        pass
+
+    def progress(size, _summary):
+        done["files"] += 1
+        done["bytes"] += size
         if args.budget and time.perf_counter() - started > args.budget:
-            break
+            raise OutOfTime
+
+    with contextlib.suppress(OutOfTime):  # the batch being saved then is rolled back
+        loader.load(files, progress)
     seconds = time.perf_counter() - started
+    created = Article.objects.count()
+    done_files, done_bytes = done["files"], done["bytes"]
     catch_up_seconds = 0.0
     if args.mode == "deferred":
         from search.indexer import Indexer
@@ -88,7 +90,7 @@ def phase_import(args):
         catch_up_seconds = time.perf_counter() - started - seconds
     return {
         "mode": args.mode,
-        "deferred_block": True,
+        "jobs": args.jobs,
         "catch_up_seconds": catch_up_seconds,
         "articles": created,
         "in_database": Article.objects.count(),
@@ -522,6 +524,7 @@ def main(argv=None):
         "--mode", default="", choices=["", "fast", "jieba", "deferred", "as_shipped"]
     )
     parser.add_argument("--budget", type=float, default=0)
+    parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--bytes", type=int, default=3_000_000)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=3)

@@ -1,6 +1,7 @@
 """Chinese text analysis for the search index: normalisation and jieba words.
 
-This is the only module of the project that imports jieba, rjieba and opencc.
+This is the only module of the project that imports jieba and rjieba; OpenCC's converter comes
+from articles.script, which the importer reads traditional texts with.
 
 Every text field is indexed twice (see search.analysis):
 
@@ -25,13 +26,13 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from articles import script
+
 if TYPE_CHECKING:
     import jieba
-    import opencc
     import rjieba
 
 logger = logging.getLogger(__name__)
@@ -250,11 +251,9 @@ def _compose(*maps: list[int] | None) -> list[int] | None:
     return offsets
 
 
-@cache
-def _opencc() -> opencc.OpenCC:
-    import opencc
-
-    return opencc.OpenCC("t2s")
+def _opencc():
+    # The one t2s converter of the project: the importer reads texts with it too.
+    return script.converter("t2s")
 
 
 # --- words -----------------------------------------------------------------------------------

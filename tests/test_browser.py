@@ -68,7 +68,7 @@ def test_read_an_article_and_jump_to_a_section(page, live_server, seeded_index):
 
 def test_a_key_figure_leads_to_its_sentence(page, live_server, seeded_index):
     page.goto(live_server.url + seeded_index[ZHONGXIN].get_absolute_url())
-    page.locator(".key-figures a", has_text="260亿美元").click()
+    page.locator(".key-figures > ul a", has_text="260亿美元").click()
     target = page.locator(":target")
     assert "260亿美元" in target.inner_text()
 
@@ -184,3 +184,26 @@ def test_no_page_breaks_the_content_security_policy(page, live_server, seeded_in
     page.locator("fieldset.collapse summary, .collapse-toggle").first.click()
     page.locator(".add-row a").first.click()
     assert violations == []
+
+
+def test_the_key_figures_editor_fits_a_laptop_screen(page, live_server, seeded_index):
+    """The admin's article form at 1,280 px, 数说 open: nothing wider than the window."""
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("chief", "chief@example.com", "a-long-test-password")
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "chief")
+    page.fill("#id_password", "a-long-test-password")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/")
+    article = seeded_index[ZHONGXIN]
+    page.goto(live_server.url + f"/admin/articles/article/{article.pk}/change/")
+    figures = page.locator("#figures-group")
+    figures.locator("summary").first.click()
+    assert figures.locator("tr.form-row.has_original").count() == article.figures.count()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    page.screenshot(path=str(OUTPUT / "admin-key-figures.png"), full_page=True)
+    assert overflow <= 0
+    headers = figures.locator("th").all_inner_texts()
+    assert all("\n" not in header.strip() for header in headers)  # no header wraps
+    assert figures.locator("input[value='26000000000']").count() == 1  # not 26000000000.0000

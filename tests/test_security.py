@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.test import override_settings
 
-from articles.importer import MalformedSource, read_source
+from articles.textformat import MalformedSource, read_source
 from tests.articles.factories import make_article
 from tests.conftest import REPO, process_environment
 

@@ -8,8 +8,6 @@ from django.utils.safestring import mark_safe
 
 register = template.Library()
 
-_SUFFIX_QUALIFIERS = {"以上", "以下", "左右", "多", "余"}
-
 
 @register.simple_tag
 def byline(article):
@@ -35,13 +33,3 @@ def byline(article):
         position = match.end()
     pieces.append(conditional_escape(article.byline[position:]))
     return mark_safe("".join(str(piece) for piece in pieces))  # noqa: S308  (escaped above)
-
-
-@register.filter
-def figure_text(figure):
-    """The figure with its qualifier where it was printed: 超1900架次, 3倍以上."""
-    if not figure.qualifier or figure.qualifier in figure.text:
-        return figure.text
-    if figure.qualifier in _SUFFIX_QUALIFIERS:
-        return f"{figure.text}{figure.qualifier}"
-    return f"{figure.qualifier}{figure.text}"

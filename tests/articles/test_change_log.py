@@ -3,10 +3,11 @@
 import datetime
 
 import pytest
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from articles import changes
+from articles import changes, triggers
 from articles.models import (
     Article,
     Author,
@@ -199,3 +200,25 @@ def test_figures_and_bylines_belong_to_their_article(two):
     Figure.objects.filter(article=second).update(is_hidden=True)
     Byline.objects.filter(article=first).delete()
     assert sorted(logged_since(before)) == sorted(article_rows(first, second))
+
+
+def test_every_watched_table_has_its_triggers_after_the_migrations():
+    """SQLite remakes a table to change it, and its triggers go with the old one."""
+    from search.apps import DICTIONARY_WATCHES
+
+    present = triggers.installed_triggers(connection)
+    for watch in (*triggers.ARCHIVE_WATCHES, *DICTIONARY_WATCHES):
+        assert present.issuperset(triggers.trigger_names(connection.vendor, [watch])), watch.table
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_trigger_a_migration_dropped_is_back_after_migrate(two):
+    first, _second = two
+    watch = triggers.ARCHIVE_WATCHES[0]
+    with connection.cursor() as cursor:
+        for statement in triggers.drop_sql(connection.vendor, [watch]):
+            cursor.execute(statement)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+    before = changes.latest_id()
+    Article.objects.filter(pk=first.pk).update(title="迁移之后")
+    assert logged_since(before) == article_rows(first)

@@ -118,7 +118,7 @@ ARTICLE_2 = [
         "累计跨境融资金额217亿美元,双方探索形成33项具有首创性、高辨识度的制度型开放成果。",
         [
             F("347个", "347", "个", "累计签约政府和商业合作项目"),
-            F("260亿美元", "26000000000", "美元", "金额"),
+            F("260亿美元", "26000000000", "美元", "签约政府和商业合作项目金额"),
             F("217亿美元", "21700000000", "美元", "累计跨境融资金额"),
             F("33项", "33", "项", "双方探索形成制度型开放成果"),
         ],
@@ -633,10 +633,27 @@ def test_from_to_pairs(paragraph: str, expected: F) -> None:
     assert found(paragraph) == [expected]
 
 
-def test_from_to_needs_an_opener_and_one_unit() -> None:
+def test_from_to_needs_an_opener_and_one_dimension() -> None:
     assert texts("由于3个原因,增加到10个") == ["3个", "10个"]
-    assert texts("从3天缩短到10小时") == ["3天", "10小时"]  # different units: not one quantity
+    assert texts("从3个增加到10吨") == ["3个", "10吨"]  # different things: not one quantity
     assert texts("从2015年到2024年") == []
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "value_from", "value", "unit"),
+    [
+        ("通行时间由2小时缩短至40分钟。", "120", "40", "分钟"),
+        ("从3天缩短到10小时。", "72", "10", "小时"),
+        ("线路从800米延长到1.2公里。", "0.8", "1.2", "公里"),
+    ],
+)
+def test_a_pair_may_change_unit_within_a_dimension(paragraph, value_from, value, unit) -> None:
+    (figure,) = extract_figures(paragraph)
+    assert (figure.value_from, figure.value, figure.unit) == (
+        Decimal(value_from),
+        Decimal(value),
+        unit,
+    )
 
 
 # --- labels ------------------------------------------------------------------------------------
@@ -845,3 +862,15 @@ def test_found_figure_is_frozen() -> None:
     with pytest.raises(AttributeError):
         figure.value = Decimal(0)  # type: ignore[misc]
     assert not hasattr(figure, "__dict__")
+
+
+# --- Chinese numerals against an independent reader (cn2an) -------------------------------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(min_value=0, max_value=10**16 - 1))
+def test_chinese_numerals_read_as_cn2an_writes_them(number: int) -> None:
+    import cn2an
+
+    written = cn2an.an2cn(number)  # 十二万零三十四
+    assert parse_number(written) == Decimal(number)

@@ -8,9 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from articles import changes
-from articles.importer import Importer, MalformedSource, parse, read_source
+from articles.importer import Importer
 from articles.models import Article, Author, Change, Figure, Section
 from articles.text import ends_sentence
+from articles.textformat import MalformedSource, parse, read_source
 from tests.conftest import SEED_DATE, SEED_PATH, YUAN, ZHONGXIN
 
 DATA = Path(__file__).parent / "data"
@@ -132,7 +133,11 @@ def test_text_is_kept_as_printed(seed_articles):
 def test_seed_figures(seed_articles):
     zhongxin = seed_articles[ZHONGXIN]
     figure = zhongxin.figures.get(text="260亿美元")
-    assert (figure.value, figure.unit, figure.label) == (Decimal(26000000000), "美元", "金额")
+    assert (figure.value, figure.unit, figure.label) == (
+        Decimal(26000000000),
+        "美元",
+        "签约政府和商业合作项目金额",
+    )
     assert (figure.section.anchor, figure.paragraph) == ("s1", 1)
     assert figure.sentence in all_paragraphs(zhongxin)[0]
     assert zhongxin.figures.get(text="1900架次").qualifier == "超"
@@ -426,10 +431,10 @@ def test_import_is_one_transaction_and_rolls_back_lookups(db, monkeypatch):
     """A failure while saving leaves nothing behind, not even cached rows in the importer."""
     importer = Importer(SEED_DATE)
 
-    def fail(sections):
+    def fail(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("articles.services.create_figures", fail)
+    monkeypatch.setattr("articles.services.insert_figures", fail)
     with pytest.raises(RuntimeError):
         importer.import_text("# 标题\n\n新重庆-重庆日报记者 张三\n\n正文。\n")
     assert not Article.objects.exists()
@@ -459,3 +464,28 @@ def test_importing_again_keeps_an_editors_correction_in_the_history(seed_article
     # Unchanged articles are versioned once, never again.
     Importer(SEED_DATE).import_file(SEED_PATH)
     assert Version.objects.get_for_object(article).count() == 2
+
+
+def test_new_authors_of_a_file_get_distinct_slugs_beside_existing_ones(db):
+    Author.objects.create(name="张伟")  # zhang-wei
+    text = (
+        "# 第一篇\n\n新重庆-重庆日报记者 章伟 张玮\n\n正文。\n\n"
+        "# 第二篇\n\n新重庆-重庆日报记者 张炜\n\n正文。\n"
+    )
+    Importer(SEED_DATE).import_text(text)
+    slugs = dict(Author.objects.values_list("name", "slug"))
+    assert slugs["张伟"] == "zhang-wei"
+    assert sorted(slugs[name] for name in ("章伟", "张玮", "张炜")) == [
+        "zhang-wei-2",
+        "zhang-wei-3",
+        "zhang-wei-4",
+    ]
+
+
+def test_a_new_author_whose_numbered_slugs_are_all_taken_gets_the_next(db):
+    Author.objects.bulk_create(
+        Author(name=f"作者{number}", slug="zhang-wei" if number == 1 else f"zhang-wei-{number}")
+        for number in range(1, 25)
+    )
+    Importer(SEED_DATE).import_text("# 一篇\n\n新重庆-重庆日报记者 张薇\n\n正文。\n")
+    assert Author.objects.get(name="张薇").slug == "zhang-wei-25"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from articles.importer import repair_page_breaks
 from articles.text import ends_sentence, join_paragraphs, split_paragraphs
+from articles.textformat import repair_page_breaks
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ import re
 
 import pytest
 from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
-from articles import services
+from articles import reading, services
 from articles.models import Article, Author
 from tests.articles.factories import make_article
 from tests.articles.html import page
@@ -220,22 +220,49 @@ def test_key_figures_link_to_their_sentence(zhongxin_page):
     article, html = zhongxin_page
     panel = html.find_all("aside")[0]
     assert panel.find_all("h2")[0].text == gettext("Key figures")
-    links = panel.find_all("a")
+    everything = panel.find_all("details")[0]
+    links = everything.find_all("a")
     assert len(links) == article.figures.count() == 31
     for link, figure in zip(links, article.figures.order_by("position", "id"), strict=True):
-        assert figure.text in link.text
+        assert reading.FigureView(figure, "").value in link.text
         sentence = html.by_id(link.attrs["href"].removeprefix("#"))
         assert figure.sentence == sentence.text
     # Figures printed in one sentence share its anchor: the id of the first of them.
     first, second = article.figures.filter(text__in=["347个", "260亿美元"]).order_by("position")
     sentence = html.by_id(f"fig-{first.pk}")
     assert (sentence.tag, sentence.attrs["class"]) == ("span", "figure-sentence")
-    assert panel.hrefs.count(f"#fig-{first.pk}") == 4
-    assert f"#fig-{second.pk}" not in panel.hrefs
+    assert everything.hrefs.count(f"#fig-{first.pk}") == 4
+    assert f"#fig-{second.pk}" not in everything.hrefs
     assert "超1900架次" in panel.text  # the qualifier where it was printed
     values = {data.text: data.attrs["value"] for data in panel.find_all("data")}
     assert values["260亿美元"] == "26000000000"
     assert values["20.2%"] == "20.2"
+
+
+def test_the_panel_shows_eight_telling_figures_and_all_of_them_behind_a_summary(zhongxin_page):
+    _article, html = zhongxin_page
+    panel = html.find_all("aside")[0]
+    tiles = panel.find_all("ul")[0].find_all("li")
+    assert len(tiles) == reading.PANEL_SIZE == 8
+    values = [tile.find_all("data")[0].text for tile in tiles]
+    assert "260亿美元" in values  # money first
+    assert "347个" in values  # the article's first figure
+    assert len(values) == len(set(values))
+    # In reading order, as in the full list.
+    everything = [data.text for data in panel.find_all("details")[0].find_all("data")]
+    assert values == [value for value in everything if value in values]
+    summary = panel.find_all("details")[0].find_all("summary")[0]
+    label = ngettext("All %(counter)s figure", "All %(counter)s figures", 31)
+    assert summary.text == label % {"counter": 31}
+
+
+@pytest.mark.django_db
+def test_no_summary_when_the_panel_holds_every_figure(client):
+    article = make_article("数字不多", sections=[("", ["今年接待游客120万人次，同比增长8%。"])])
+    html = page(client.get(article.get_absolute_url()))
+    panel = html.find_all("aside")[0]
+    assert [data.text for data in panel.find_all("data")] == ["120万人次", "8%"]
+    assert panel.find_all("details") == []
 
 
 def test_hidden_figures_are_not_shown(client, seed_articles):

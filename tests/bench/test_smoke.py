@@ -31,7 +31,7 @@ def test_quick_benchmark_completes_and_writes_a_report(tmp_path):
 
 
 def test_corpus_is_deterministic_and_in_the_seed_format(tmp_path):
-    from articles.importer import parse
+    from articles.textformat import parse
     from bench import corpus
 
     first = corpus.generate(30, tmp_path / "a")
@@ -45,3 +45,30 @@ def test_corpus_is_deterministic_and_in_the_seed_format(tmp_path):
     assert any(a.source == "据《重庆日报》" for a in parsed)
     assert any(len(a.sections) > 1 for a in parsed)
     assert all(a.credits for a in parsed)
+
+
+def test_the_import_benchmark_compares_a_baseline_with_this_tree(tmp_path):
+    from bench import corpus
+
+    corpus.generate(40, tmp_path / "corpus")
+    report = tmp_path / "import.md"
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.importing",
+            *("--baseline", "HEAD", "--sizes", "20", "--databases", "sqlite"),
+            *("--corpus", str(tmp_path / "corpus"), "--out", str(tmp_path / "out")),
+            *("--report", str(report)),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    text = report.read_text()
+    assert text.startswith("# Import speed, before and after")
+    row = next(line for line in text.splitlines() if "| sqlite |" in line)
+    assert row.startswith("| 2")  # the articles of the first days holding at least 20
+    assert not (tmp_path / "out" / "baseline").exists()  # the checkout is removed

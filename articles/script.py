@@ -1,0 +1,93 @@
+"""Chinese scripts: which one a text is written in, and a simplified copy to read it with.
+
+Traditional and simplified Chinese are the same language written with two sets of characters.
+The archive keeps every text as printed; what reads it (the importer looking for 記者 or 據,
+search matching 陸海 with 陆海) works on a simplified copy made by OpenCC. This module holds the
+one OpenCC converter the project uses; search's normaliser (search.tokenize) takes it from here.
+
+Which characters belong to one script only is shipped as data (script_characters.txt, made by
+`characters_of_each_script`, which a test compares with OpenCC), so that telling a script and
+skipping texts with nothing to convert take a set lookup, not a walk over OpenCC's tables.
+"""
+
+from functools import cache
+from pathlib import Path
+
+SIMPLIFIED = "zh-Hans"
+TRADITIONAL = "zh-Hant"
+# Of a text's script-specific characters, the share in traditional form above which the text
+# is traditional. Simplified texts keep a few traditional forms (names, quotations).
+TRADITIONAL_SHARE = 0.5
+DETECT_SAMPLE = 1000  # characters read to tell a text's script
+CHARACTERS_FILE = Path(__file__).with_name("script_characters.txt")
+_HAN_BLOCKS = [(0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2A6DF)]
+
+
+@cache
+def converter(config):
+    """The OpenCC converter for ``config`` ("t2s": traditional to simplified, "s2t": back)."""
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text):
+    return converter("t2s").convert(text)
+
+
+def simplified_copy(text):
+    """``to_simplified(text)``, character for character: positions in it are positions in
+    ``text`` (OpenCC converts whole phrases, and a phrase may change length). A text with no
+    traditional-only character is its own copy."""
+    if _characters()[0].isdisjoint(text):
+        return text
+    simplified = to_simplified(text)
+    if len(simplified) == len(text):
+        return simplified
+    return "".join(to_simplified(char)[:1] or char for char in text)
+
+
+def detect(text):
+    """SIMPLIFIED or TRADITIONAL: the script most of ``text``'s script-specific characters use.
+
+    Reads the first DETECT_SAMPLE characters. A text with no script-specific character (numbers,
+    characters common to both) is simplified.
+    """
+    sample = text[:DETECT_SAMPLE]
+    drop_traditional, drop_simplified = _deletions()
+    # Counted by what str.translate, in C, takes out of the sample.
+    traditional = len(sample) - len(sample.translate(drop_traditional))
+    simplified = len(sample) - len(sample.translate(drop_simplified))
+    total = traditional + simplified
+    return TRADITIONAL if total and traditional / total > TRADITIONAL_SHARE else SIMPLIFIED
+
+
+@cache
+def _deletions():
+    return tuple(dict.fromkeys(map(ord, characters), None) for characters in _characters())
+
+
+def characters_of_each_script():
+    """(characters only traditional text uses, characters only simplified text uses), by
+    OpenCC: those its t2s converter changes, and those its s2t converter changes."""
+    to_s, to_t = converter("t2s"), converter("s2t")
+    traditional, simplified = [], []
+    for first, last in _HAN_BLOCKS:
+        for code in range(first, last + 1):
+            char = chr(code)
+            if to_s.convert(char) != char:
+                traditional.append(char)
+            if to_t.convert(char) != char:
+                simplified.append(char)
+    return "".join(traditional), "".join(simplified)
+
+
+@cache
+def _characters():
+    """(traditional-only, simplified-only) characters, as frozensets, from the shipped file."""
+    traditional, simplified = CHARACTERS_FILE.read_text(encoding="utf-8").split("\n")[:2]
+    return frozenset(traditional), frozenset(simplified)
+
+
+if __name__ == "__main__":  # python -m articles.script: write script_characters.txt again
+    CHARACTERS_FILE.write_text("\n".join(characters_of_each_script()) + "\n", encoding="utf-8")

@@ -1,0 +1,210 @@
+"""Importing an archive: directories of dated files, in parallel, resumable after a crash."""
+
+import datetime
+import signal
+import subprocess
+import sys
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils.translation import gettext
+
+from articles.loading import Loader, days_in, source_files
+from articles.models import Article, Figure, ImportedFile, Section
+from tests.conftest import REPO, process_environment
+
+D = datetime.date
+
+
+def brief(title, text="今天有一篇稿件，涉及企业120家。"):
+    return f"# {title}\n\n{text}\n"
+
+
+def summary(files, created=0, updated=0, unchanged=0, skipped=0, failed=0):
+    """The last line import_articles prints, in the language it prints it."""
+    return gettext(
+        "%(files)d files: %(created)d articles created, %(updated)d updated, "
+        "%(unchanged)d unchanged; %(skipped)d files imported before and skipped, "
+        "%(failed)d failed."
+    ) % {
+        "files": files,
+        "created": created,
+        "updated": updated,
+        "unchanged": unchanged,
+        "skipped": skipped,
+        "failed": failed,
+    }
+
+
+def write(root, relative, text):
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("import_articles", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+# -- days from names
+
+
+@pytest.mark.parametrize(
+    ("relative", "days"),
+    [
+        ("2025-11-11.txt", {D(2025, 11, 11)}),
+        ("20251111.txt", {D(2025, 11, 11)}),
+        ("2025/11/11/第一版.txt", {D(2025, 11, 11)}),
+        ("重庆日报-2025-11-11-第3版.txt", {D(2025, 11, 11)}),
+        ("2025/11/11/2025-11-12.txt", {D(2025, 11, 11), D(2025, 11, 12)}),
+        ("第一版.txt", set()),
+        ("2025-13-40.txt", set()),
+        ("123456789.txt", set()),
+    ],
+)
+def test_days_in_names(tmp_path, relative, days):
+    assert days_in(tmp_path / relative, tmp_path) == days
+
+
+def test_ambiguous_or_missing_days_are_refused_with_the_reason(tmp_path):
+    write(tmp_path, "2025/11/11/2025-11-12.txt", brief("两天"))
+    write(tmp_path, "无日期.txt", brief("无日期"))
+    write(tmp_path, "2025-11-10.txt", brief("好的"))
+    files, refused = source_files([tmp_path])
+    assert [source.path.name for source in files] == ["2025-11-10.txt"]
+    reasons = {refusal.path.name: refusal.reason for refusal in refused}
+    assert "2025-11-11" in reasons["2025-11-12.txt"] and "2025-11-12" in reasons["2025-11-12.txt"]
+    assert "--date" in reasons["无日期.txt"]
+    _files, refused = source_files([tmp_path / "2025-11-10.txt"], date=D(2025, 11, 9))
+    assert "2025-11-10" in refused[0].reason and "2025-11-09" in refused[0].reason
+
+
+@pytest.mark.django_db
+def test_a_refused_file_stops_the_import_before_anything_is_saved(tmp_path):
+    write(tmp_path, "2025-11-10.txt", brief("好的"))
+    write(tmp_path, "无日期.txt", brief("无日期"))
+    with pytest.raises(CommandError):
+        run(tmp_path)
+    assert not Article.objects.exists()
+
+
+# -- a directory of dated files
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_directory_of_dated_files_in_one_command(tmp_path, jobs, monkeypatch):
+    monkeypatch.setattr("articles.loading.PARALLEL_ABOVE_BYTES", 0)  # workers even for a few
+    write(tmp_path, "2025/11/10/一版.txt", brief("十日一版") + "\n" + brief("十日一版之二"))
+    write(tmp_path, "2025/11/11/一版.txt", brief("十一日一版"))
+    write(tmp_path, "20251112.txt", brief("十二日"))
+    write(tmp_path, "README.md", "not an article")
+    out, _err = run(tmp_path, "--jobs", jobs)
+    assert out.splitlines()[-1] == summary(3, created=4)
+    days = dict(Article.objects.values_list("title", "published_on"))
+    assert days == {
+        "十日一版": D(2025, 11, 10),
+        "十日一版之二": D(2025, 11, 10),
+        "十一日一版": D(2025, 11, 11),
+        "十二日": D(2025, 11, 12),
+    }
+    assert Figure.objects.filter(text="120家").count() == 4
+    assert ImportedFile.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_importing_again_skips_what_was_imported_unchanged(tmp_path):
+    write(tmp_path, "2025-11-10.txt", brief("第一篇"))
+    changed = write(tmp_path, "2025-11-11.txt", brief("第二篇"))
+    run(tmp_path)
+    changed.write_text(brief("第二篇", "改过的正文，涉及企业130家。"), encoding="utf-8")
+    out, _err = run(tmp_path, "--verbosity", "2")
+    assert out.splitlines()[-1] == summary(2, updated=1, skipped=1)
+    skipped = gettext("%(path)s: imported before, unchanged.")
+    assert skipped % {"path": tmp_path / "2025-11-10.txt"} in out.splitlines()
+    assert Article.objects.count() == 2
+    assert "130家" in Section.objects.get(article__title="第二篇").body
+
+
+@pytest.mark.django_db
+def test_a_broken_file_is_reported_and_the_rest_imported(tmp_path):
+    write(tmp_path, "2025-11-10.txt", brief("好的"))
+    write(tmp_path, "2025-11-11.txt", "没有标题的正文。\n")
+    with pytest.raises(CommandError) as refused:
+        run(tmp_path)
+    assert str(refused.value) == gettext(
+        "%(failures)d of %(total)d files could not be imported."
+    ) % {"failures": 1, "total": 2}
+    assert list(Article.objects.values_list("title", flat=True)) == ["好的"]
+    assert ImportedFile.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_loader_keeps_each_file_whole_inside_a_batch(tmp_path, monkeypatch):
+    """Files share a transaction, each in its own savepoint: one failing saves none of itself."""
+    from articles import importer
+
+    write(tmp_path, "2025-11-10.txt", brief("第一篇"))
+    write(tmp_path, "2025-11-11.txt", brief("第二篇") + "\n" + brief("第三篇"))
+    write(tmp_path, "2025-11-12.txt", brief("第四篇"))
+    create = importer.Importer._create
+
+    def failing(self, new):
+        created = create(self, new)
+        if any(parsed.title == "第三篇" for parsed in new):
+            raise importer.MalformedSource("第三篇 cannot be saved")
+        return created
+
+    monkeypatch.setattr(importer.Importer, "_create", failing)
+    files, _refused = source_files([tmp_path])
+    summary = Loader("重庆日报", Article.Status.PUBLISHED).load(files)
+    assert [refusal.path.name for refusal in summary.failed] == ["2025-11-11.txt"]
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["第一篇", "第四篇"]
+
+
+# -- crashes
+
+
+def _snapshot():
+    return sorted(
+        Article.objects.values_list("title", "published_on", "slug", "script", "byline")
+    ), sorted(Figure.objects.values_list("article__title", "text", "value", "key"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_killed_and_run_again_ends_as_one_that_was_not(tmp_path):
+    for day in range(1, 29):
+        articles = "\n".join(
+            brief(f"二月{day}日第{n}篇", f"第{n}篇正文，新增项目{day * n}个。") for n in range(30)
+        )
+        write(tmp_path, f"2025/02/{day:02d}/一版.txt", articles)
+    command = [sys.executable, "manage.py", "import_articles", str(tmp_path), "--jobs", "2"]
+    process = subprocess.Popen(
+        command,
+        env=process_environment(),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while ImportedFile.objects.count() < 5:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
+    assert 0 < ImportedFile.objects.count() < 28
+    finished = subprocess.run(command, env=process_environment(), cwd=REPO, capture_output=True)
+    assert finished.returncode == 0, finished.stderr
+    resumed = _snapshot()
+    Article.objects.all().delete()
+    ImportedFile.objects.all().delete()
+    again = subprocess.run(command, env=process_environment(), cwd=REPO, capture_output=True)
+    assert again.returncode == 0, again.stderr
+    assert _snapshot() == resumed
+    assert Article.objects.count() == 28 * 30
