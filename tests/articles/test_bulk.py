@@ -57,7 +57,7 @@ def test_text_arrives_as_it_was_given():
     """Tabs, newlines, backslashes and quotes: what COPY and parameters must carry untouched."""
     article = make_article()
     section = article.sections.get()
-    sentence = '第一行\t制表\n第二行 \\N 反斜杠\\ "引号" \'单引号\' \\.'
+    sentence = "第一行\t制表\n第二行 \\N 反斜杠\\ \"引号\" '单引号' \\."
     insert_rows(
         Figure,
         ("article", "section", "text", "value", "label", "sentence", "key"),
