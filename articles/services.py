@@ -99,18 +99,8 @@ def insert_figures(sections):
     )
 
 
-_EXTRACTED_FIELDS = [
-    "section_id",
-    "paragraph",
-    "position",
-    "text",
-    "value",
-    "value_from",
-    "unit",
-    "qualifier",
-    "label",
-    "sentence",
-]
+# What a fresh extraction may change on a figure it matched by key (so: not the key).
+_EXTRACTED_FIELDS = ["section_id", *(name for name in _ROW_FIELDS if name != "key")]
 
 
 def refresh_figures(article):
