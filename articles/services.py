@@ -55,17 +55,13 @@ def figure_rows(section_position, anchor, by_paragraph):
 
 def figures_for(section):
     """Unsaved Figure rows for every figure printed in ``section``, in reading order."""
-    for values in _rows_of(section):
+    by_paragraph = [figures_in(paragraph) for paragraph in section.paragraphs]
+    for values in figure_rows(section.position, section.anchor, by_paragraph):
         yield Figure(
             article_id=section.article_id,
             section=section,
             **dict(zip(_ROW_FIELDS, values, strict=True)),
         )
-
-
-def _rows_of(section):
-    by_paragraph = [figures_in(paragraph) for paragraph in section.paragraphs]
-    return figure_rows(section.position, section.anchor, by_paragraph)
 
 
 def figure_position(section_position, paragraph, index):
@@ -77,13 +73,6 @@ def _key(anchor, found, occurrence):
     """What identifies an extracted figure across re-extractions: where and what was printed."""
     sentence = hashlib.sha1(found.sentence.encode(), usedforsecurity=False).hexdigest()[:12]
     return f"{anchor}|{sentence}|{occurrence}|{found.text[:40]}"
-
-
-def create_figures(sections):
-    """Find and insert the figures of freshly saved ``sections``."""
-    return insert_figures(
-        (section.article_id, section.pk, _rows_of(section)) for section in sections
-    )
 
 
 def insert_figures(sections):

@@ -40,14 +40,12 @@ def make_article(
         publication=publication or make_publication(),
         **fields,
     )
-    saved = [
+    for position, (heading, paragraphs) in enumerate(sections, start=1):
         Section.objects.create(
             article=article, position=position, heading=heading, body="\n\n".join(paragraphs)
         )
-        for position, (heading, paragraphs) in enumerate(sections, start=1)
-    ]
     for position, (name, role) in enumerate(authors):
         author, _created = Author.objects.get_or_create(name=name)
         Byline.objects.create(article=article, author=author, role=role, position=position)
-    services.create_figures(saved)
+    services.refresh_figures(article)  # as the admin does after a save
     return article
