@@ -395,13 +395,35 @@ def _read_candidate(
     )
 
 
-def _candidates(paragraph: str, start: int, end: int, protected: _Protected) -> list[_Candidate]:
+def _candidates(
+    paragraph: str, matches: list[re.Match[str]], end: int, protected: _Protected
+) -> list[_Candidate]:
     found = []
-    for match in _NUMBER.finditer(paragraph, start, end):
+    for match in matches:
         candidate = _read_candidate(paragraph, match, end, protected)
         if candidate is not None:
             found.append(candidate)
     return found
+
+
+def _by_sentence(paragraph: str, numbers: list[re.Match[str]]):
+    """Each sentence holding a number: ((start, end), the numbers in it).
+
+    A number never spans a sentence's end (no terminator or space belongs to one), so the
+    numbers found in the whole paragraph are the numbers found in each sentence.
+    """
+    pending = iter(numbers)
+    number = next(pending)
+    for start, end in split_sentences(paragraph):
+        if number.start() >= end:
+            continue
+        inside = []
+        while number is not None and number.start() < end:
+            inside.append(number)
+            number = next(pending, None)
+        yield (start, end), inside
+        if number is None:
+            return
 
 
 # --- from–to pairs -------------------------------------------------------------------------
@@ -678,10 +700,13 @@ def _printed_forms(paragraph: str, reading: str) -> dict[int, str]:
 
 def _extract(paragraph: str) -> list[FoundFigure]:
     """Return the figures a paragraph reports, in order of appearance."""
+    numbers = list(_NUMBER.finditer(paragraph))
+    if not numbers:
+        return []
     protected = _Protected(paragraph)
     figures: list[FoundFigure] = []
-    for start, end in split_sentences(paragraph):
-        candidates = _merge_pairs(paragraph, start, _candidates(paragraph, start, end, protected))
+    for (start, end), inside in _by_sentence(paragraph, numbers):
+        candidates = _merge_pairs(paragraph, start, _candidates(paragraph, inside, end, protected))
         found = [candidate for candidate in candidates if candidate.is_figure]
         sentence = paragraph[start:end]
         labels = _labels(paragraph, (start, end), found)

@@ -121,13 +121,16 @@ class Importer:
         """
         titles = {parsed.title for parsed in parsed_articles}
         saved = defaultdict(deque)
-        for article in (
+        found = (
             Article.objects.filter(
                 publication=self.publication, published_on=self.published_on, title__in=titles
             )
-            .order_by("pk")
+            .order_by()
             .prefetch_related("sections", "bylines__author")
-        ):
+        )
+        # Sorted here: ordered in SQL, SQLite would walk the publication's articles in id
+        # order instead of looking them up by the article_known_by index.
+        for article in sorted(found, key=lambda article: article.pk):
             saved[article.title].append(article)
         return [
             (parsed, saved[parsed.title].popleft() if saved[parsed.title] else None)

@@ -54,6 +54,8 @@ def detect(text):
     characters common to both) is simplified.
     """
     sample = text[:DETECT_SAMPLE]
+    if _characters()[0].isdisjoint(sample):
+        return SIMPLIFIED  # most texts: no traditional-only character at all
     drop_traditional, drop_simplified = _deletions()
     # Counted by what str.translate, in C, takes out of the sample.
     traditional = len(sample) - len(sample.translate(drop_traditional))

@@ -35,10 +35,12 @@ def figure_rows(section_position, anchor, by_paragraph):
     importer runs it in its reading processes.
     """
     for paragraph_number, in_paragraph in enumerate(by_paragraph, start=1):
-        seen = {}
+        seen, hashes = {}, {}
         for index, found in enumerate(in_paragraph):
             occurrence = seen.get((found.text, found.sentence), 0)
             seen[(found.text, found.sentence)] = occurrence + 1
+            if found.sentence not in hashes:  # a sentence often reports several figures
+                hashes[found.sentence] = _sentence_hash(found.sentence)
             yield (
                 paragraph_number,
                 figure_position(section_position, paragraph_number, index),
@@ -49,7 +51,7 @@ def figure_rows(section_position, anchor, by_paragraph):
                 found.qualifier[:10],
                 found.label[:80],
                 found.sentence,
-                _key(anchor, found, occurrence),
+                _key(anchor, hashes[found.sentence], found, occurrence),
             )
 
 
@@ -69,10 +71,13 @@ def figure_position(section_position, paragraph, index):
     return (section_position * 1000 + paragraph) * 100 + index
 
 
-def _key(anchor, found, occurrence):
+def _key(anchor, sentence_hash, found, occurrence):
     """What identifies an extracted figure across re-extractions: where and what was printed."""
-    sentence = hashlib.sha1(found.sentence.encode(), usedforsecurity=False).hexdigest()[:12]
-    return f"{anchor}|{sentence}|{occurrence}|{found.text[:40]}"
+    return f"{anchor}|{sentence_hash}|{occurrence}|{found.text[:40]}"
+
+
+def _sentence_hash(sentence):
+    return hashlib.sha1(sentence.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 def insert_figures(sections):
