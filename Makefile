@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 help:
 	@echo "make run     install, migrate, load the seed articles, index them, serve http://127.0.0.1:8000"
-	@echo "             (gunicorn and the indexer, under supervisord)"
+	@echo "             (gunicorn and the indexers, under supervisord)"
 	@echo "make test    install and run the whole suite (SQLite, and PostgreSQL when DATABASE_URL is set)"
 	@echo "make lint    ruff and djhtml"
 	@echo "make bench   the archive-scale benchmark (writes bench/REPORT.md); needs wrk"
@@ -54,7 +54,7 @@ run: install
 	$(BIN)/python manage.py load_seed
 	$(BIN)/python manage.py rebuild_index --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	@echo "== serving http://127.0.0.1:8000 (gunicorn) with the indexer beside it; Ctrl-C stops both"
+	@echo "== serving http://127.0.0.1:8000 (gunicorn) with the indexers beside it; Ctrl-C stops all"
 	DEBUG=0 DJANGO_SETTINGS_MODULE=newsarchive.settings.dev \
 		$(BIN)/supervisord --configuration deploy/supervisord.conf
 

@@ -19,6 +19,8 @@ chosen (the first mention is). Dates are never figures (articles.figures).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.http import urlencode
+
 PANEL_SIZE = 8
 _MONEY = frozenset({"元", "美元", "欧元", "港元", "日元", "英镑", "韩元", "新加坡元"})
 _RATES = frozenset({"%", "个百分点", "百分点", "倍", "成"})
@@ -69,6 +71,12 @@ class FigureView:
         if qualifier in _SUFFIX_QUALIFIERS:
             return f"{value}{qualifier}"
         return f"{qualifier}{value}"
+
+    @property
+    def explore_query(self):
+        """The figures explorer's query for figures like this one: its label, in its unit."""
+        label = self.figure.label.replace('"', "")
+        return urlencode({"q": f'"{label}"' if label else "", "unit": self.figure.unit})
 
 
 def format_value(value):

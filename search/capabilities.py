@@ -23,7 +23,9 @@ snippets and KWIC          ``snippets(text, terms)``,           the stored text,
 =========================  ===================================  ==================================
 
 A writer (native or fallback) has ``generation``, ``add(search_index, objects)``,
-``remove(identifiers)``, ``set_state(**values)``, ``commit()`` and ``close()``.
+``remove(identifiers)``, ``remove_matching(model, field, values)`` (every document of a model
+whose keyword field holds one of the values: an article's figures), ``set_state(**values)``,
+``commit()`` and ``close()``.
 """
 
 import html
@@ -195,6 +197,22 @@ class _HaystackWriter:
     def remove(self, identifiers):
         for identifier in identifiers:
             self.engine.remove(identifier, commit=True)
+
+    def remove_matching(self, model, field, values):
+        from haystack.inputs import Exact
+        from haystack.query import SQ, SearchQuerySet
+        from haystack.utils import get_model_ct
+
+        values = list(values)
+        if not values:
+            return
+        matching = SQ()
+        for value in values:
+            matching |= SQ(**{field: Exact(value)})
+        found = SearchQuerySet(using=self.engine.connection_alias).models(model).filter(matching)
+        total = found.count()
+        content_type = get_model_ct(model)
+        self.remove(f"{content_type}.{pk}" for pk in found.values_list("pk", flat=True)[:total])
 
     def set_state(self, **values):
         self.state.update(values)

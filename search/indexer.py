@@ -26,6 +26,7 @@ import threading
 import time
 
 from django.db import connections as databases
+from django.db import router
 from haystack import connections
 from haystack.exceptions import SearchBackendError
 from haystack.inputs import Exact
@@ -33,9 +34,10 @@ from haystack.query import SearchQuerySet
 from haystack.utils import get_model_ct
 
 from articles import changes
-from articles.models import Article, Byline, Change
+from articles.models import Article, Byline, Change, Figure
 
 from . import capabilities, tokenize, words
+from .search_indexes import figures_of
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,14 @@ class Indexer:
     def __init__(self, using="default", batch_size=BATCH, location=None):
         self.using = using
         self.engine = capabilities.backend(using)
-        self.search_index = connections[using].get_unified_index().get_index(Article)
+        # What this index holds: articles (ArticleIndex), their figures (FigureIndex), or both.
+        held = connections[using].get_unified_index().get_indexes()
+        self.search_index = held.get(Article)
+        self.figure_index = held.get(Figure)
+        if self.search_index is None and self.figure_index is None:
+            raise SearchBackendError(f"The index '{using}' holds neither articles nor figures.")
+        # The database the change log lives in (haystack's alias names the index, not this).
+        self.database = router.db_for_read(Change)
         self.batch_size = batch_size
         where = getattr(self.engine, "path", None) or using
         self.location = location or f"{socket.gethostname()}:{where}"
@@ -157,20 +166,41 @@ class Indexer:
         return sorted(ids)
 
     def _articles_containing(self, word):
-        """The indexed articles whose text contains ``word``: they are cut into words again."""
-        found = SearchQuerySet(using=self.using).models(Article).filter(content=Exact(word))
+        """The articles whose indexed text contains ``word``: they are cut into words again."""
+        model, field = (Article, "pk") if self.search_index else (Figure, "article")
+        found = SearchQuerySet(using=self.using).models(model).filter(content=Exact(word))
         total = found.count()
-        return [int(pk) for pk in found.values_list("pk", flat=True)[:total]]
+        return sorted({int(pk) for pk in found.values_list(field, flat=True)[:total]})
+
+    def articles(self):
+        """The published articles, with what this index needs of them."""
+        articles = Article.objects.published()
+        return articles.with_sections() if self.figure_index else articles.with_text()
+
+    def documents(self, articles):
+        """(search index, object) for each document this index holds for ``articles``."""
+        for article in articles:
+            if self.search_index:
+                yield self.search_index, article
+            if self.figure_index:
+                for figure in figures_of(article):
+                    yield self.figure_index, figure
 
     def _write(self, writer, article_ids):
-        """Write the current state of these articles: indexed if published, removed otherwise."""
+        """Write the current state of these articles (indexed if published, removed otherwise),
+        and of their figures: the old ones go, the article's visible figures come back."""
         content_type = get_model_ct(Article)
         for start in range(0, len(article_ids), ARTICLES_PER_READ):
             batch = article_ids[start : start + ARTICLES_PER_READ]
-            articles = list(self.search_index.index_queryset().filter(pk__in=batch))
-            gone = set(batch) - {article.pk for article in articles}
-            writer.remove(f"{content_type}.{pk}" for pk in sorted(gone))
-            writer.add(self.search_index, articles)
+            articles = list(self.articles().filter(pk__in=batch))
+            if self.search_index:
+                gone = set(batch) - {article.pk for article in articles}
+                writer.remove(f"{content_type}.{pk}" for pk in sorted(gone))
+                writer.add(self.search_index, articles)
+            if self.figure_index:
+                # An article's figures come and go with its edits: the old ones all go.
+                writer.remove_matching(Figure, "article", [str(pk) for pk in batch])
+                writer.add(self.figure_index, _figures(articles), replace=False)
 
     def _current_writer(self):
         generation = self.state().generation
@@ -200,12 +230,15 @@ class Indexer:
         dictionary = words.refresh()
         epoch = changes.epoch()
         start = changes.latest_id()  # every change up to here is in what is read below
-        queryset = self.search_index.index_queryset().order_by("pk")
+        queryset = self.articles().order_by("pk")
         added = 0
         with capabilities.new_generation(self.engine) as writer:
             last = 0
             while batch := list(queryset.filter(pk__gt=last)[:ARTICLES_PER_READ]):
-                writer.add(self.search_index, batch, replace=False)
+                if self.search_index:
+                    writer.add(self.search_index, batch, replace=False)
+                if self.figure_index:
+                    writer.add(self.figure_index, _figures(batch), replace=False)
                 last = batch[-1].pk
                 added += len(batch)
                 if progress:
@@ -224,9 +257,9 @@ class Indexer:
             prune()
         changes.forget_readers(self.location, keep=current)
 
-    def scan(self, fields=()):
-        """(article id, {field: value}) for every article in the index."""
-        return capabilities.scan(self.engine, Article, fields)
+    def scan(self, model=Article, fields=()):
+        """(object id, {field: value}) for every document of ``model`` in the index."""
+        return capabilities.scan(self.engine, model, fields)
 
     # -- running
 
@@ -244,7 +277,7 @@ class Indexer:
         try:
             while not stop.is_set():
                 try:
-                    waiter = waiter or _waiter(self.using)
+                    waiter = waiter or _waiter(self.database)
                     now = time.monotonic()
                     state = self.state()
                     if (
@@ -265,7 +298,7 @@ class Indexer:
                     if waiter is not None:
                         waiter.close()
                         waiter = None
-                    databases[self.using].close()
+                    databases[self.database].close()
                     stop.wait(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)
         finally:
@@ -275,6 +308,12 @@ class Indexer:
 
     def _heartbeat(self):
         changes.heartbeat(capabilities.reader_name(self.engine, self.state()))
+
+
+def _figures(articles):
+    """The figures to index with ``articles``: those their pages show."""
+    for article in articles:
+        yield from figures_of(article)
 
 
 class _Poller:
@@ -290,12 +329,12 @@ class _Poller:
 class _Listener:
     """Wakes the indexer when a transaction that wrote the change log commits (PostgreSQL)."""
 
-    def __init__(self, using):
+    def __init__(self, database):
         import psycopg
 
         from articles.triggers import NOTIFY_CHANNEL
 
-        params = databases[using].get_connection_params()
+        params = databases[database].get_connection_params()
         keep = ("dbname", "user", "password", "host", "port", "sslmode", "options")
         self.connection = psycopg.connect(
             **{key: value for key, value in params.items() if key in keep and value},
@@ -315,10 +354,10 @@ class _Listener:
             log.debug("Closing the LISTEN connection failed.", exc_info=True)
 
 
-def _waiter(using):
-    if databases[using].vendor == "postgresql":
+def _waiter(database):
+    if databases[database].vendor == "postgresql":
         try:
-            return _Listener(using)
+            return _Listener(database)
         except Exception:
             log.exception("Cannot LISTEN for changes; polling instead.")
     return _Poller()

@@ -1,16 +1,31 @@
-"""What the search index knows about an article."""
+"""What the search index knows about an article, and about each of its key figures."""
 
 import hashlib
 import json
 
 from haystack import indexes
 
-from articles.models import Article
+from articles import reading, units
+from articles.models import Article, Figure
 
 CONTENT_HASH = "content_hash"
 
 
-class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
+class HashedIndex(indexes.SearchIndex):
+    """An index whose documents carry a digest of their fields, so check_index sees stale ones."""
+
+    content_hash = indexes.IntegerField()
+
+    def prepare(self, obj):
+        data = super().prepare(obj)
+        data[CONTENT_HASH] = content_hash(data)
+        return data
+
+    def prepare_content_hash(self, obj):
+        return 0  # set by prepare(), from the other fields
+
+
+class ArticleIndex(HashedIndex, indexes.Indexable):
     # One line per paragraph: title, deck, byline, each section's heading and
     # paragraphs, then the source line. `anchors` holds the paragraph anchor of
     # each line ("" for lines that are not paragraphs), so that a snippet can
@@ -25,19 +40,9 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     byline = indexes.CharField(model_attr="byline", indexed=False)
     url = indexes.CharField(indexed=False)
     anchors = indexes.MultiValueField(indexed=False)
-    # A digest of everything above, so that check_index can tell a stale copy.
-    content_hash = indexes.IntegerField()
 
     def get_model(self):
         return Article
-
-    def prepare(self, article):
-        data = super().prepare(article)
-        data[CONTENT_HASH] = content_hash(data)
-        return data
-
-    def prepare_content_hash(self, article):
-        return 0  # set by prepare(), from the other fields
 
     def index_queryset(self, using=None):
         return Article.objects.published().with_text()
@@ -89,3 +94,89 @@ def content_hash(prepared):
     payload = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
     digest = hashlib.blake2b(payload.encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big") >> 1
+
+
+class FigureIndex(HashedIndex, indexes.Indexable):
+    """A key figure as the figures explorer finds it: its sentence and label are its text.
+
+    Figures have an index of their own (the "figures" connection), so that they never weigh
+    on the ranking of articles. Its indexer writes them with their article, from the article
+    as its page shows it: visible figures only, each linked to the anchor the page gives it.
+    Fields shared with ArticleIndex (title, author, publication, published_on, month, url)
+    mean the same.
+    """
+
+    text = indexes.CharField(document=True)
+    title = indexes.CharField(model_attr="article__title")
+    author = indexes.MultiValueField(faceted=True)
+    publication = indexes.CharField(model_attr="article__publication__name", faceted=True)
+    published_on = indexes.DateField(model_attr="article__published_on")
+    month = indexes.FacetCharField()
+    url = indexes.CharField(indexed=False)
+    # Which article the figure belongs to, so that the indexer can drop its old figures.
+    article = indexes.FacetCharField()
+    family = indexes.FacetCharField()  # articles.units: 元, 美元, 吨, %, 个…
+    amount = indexes.FloatField()  # the value in the family's base unit, for ranges and order
+    printed = indexes.CharField(model_attr="text", indexed=False)
+    value = indexes.CharField(indexed=False)
+    value_from = indexes.CharField(indexed=False, null=True)
+    unit = indexes.CharField(model_attr="unit", indexed=False)
+    qualifier = indexes.CharField(model_attr="qualifier", indexed=False)
+    label = indexes.CharField(model_attr="label", indexed=False)
+    sentence = indexes.CharField(model_attr="sentence", indexed=False)
+
+    def get_model(self):
+        return Figure
+
+    def index_queryset(self, using=None):
+        return Figure.objects.filter(
+            is_hidden=False, article__in=Article.objects.published()
+        ).select_related("article__publication", "section")
+
+    def prepare_text(self, figure):
+        return "\n".join(line for line in (figure.label, figure.sentence) if line)
+
+    def prepare_author(self, figure):
+        return [byline.author.name for byline in figure.article.bylines.all()]
+
+    def prepare_month(self, figure):
+        return f"{figure.article.published_on:%Y-%m}"
+
+    def prepare_url(self, figure):
+        return figure.article.get_absolute_url() + figure_href(figure)
+
+    def prepare_article(self, figure):
+        return str(figure.article_id)
+
+    def prepare_family(self, figure):
+        return units.family_of(figure.unit)
+
+    def prepare_amount(self, figure):
+        return float(units.normalize(figure.value, figure.unit).value)
+
+    def prepare_value(self, figure):
+        return f"{figure.value.normalize():f}"
+
+    def prepare_value_from(self, figure):
+        return None if figure.value_from is None else f"{figure.value_from.normalize():f}"
+
+
+def figures_of(article):
+    """The visible figures of ``article`` (fetched with_sections), each with its page anchor."""
+    _sections, views = reading.read(article)
+    for view in views:
+        view.figure.page_href = view.href
+        view.figure.article = article
+        yield view.figure
+
+
+def figure_href(figure):
+    """The figure's anchor on its article page (``#fig-12``, or its paragraph's)."""
+    href = getattr(figure, "page_href", None)
+    if href is None:
+        article = Article.objects.with_sections().get(pk=figure.article_id)
+        href = next(
+            (found.href for found in figures_of(article) if found.pk == figure.pk),
+            f"#{figure.section.anchor}",
+        )
+    return href

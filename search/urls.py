@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import figure_views, views
 
 app_name = "search"
 urlpatterns = [
@@ -9,4 +9,8 @@ urlpatterns = [
     path("search/export.csv", views.export, name="export"),
     path("api/search/", views.api, name="api"),
     path("opensearch.xml", views.opensearch, name="opensearch"),
+    path("figures/", figure_views.explorer, name="figures"),
+    path("figures/chart/", figure_views.figure_chart, name="figure_chart"),
+    path("api/figures/", figure_views.api, name="figure_api"),
+    path("api/openapi.json", figure_views.openapi, name="openapi"),
 ]

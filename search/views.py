@@ -8,7 +8,7 @@ request's Host header, so a cached page is right for every client.
 import csv
 import io
 import logging
-from functools import wraps
+from functools import partial, wraps
 from html import unescape
 
 from django.conf import settings
@@ -30,12 +30,12 @@ from .budget import Budget
 log = logging.getLogger(__name__)
 
 
-def index_version():
+def index_version(using="default"):
     """The index state a search page shows, or None (not cached) while it is behind the log."""
-    state = capabilities.index_state(capabilities.backend())
+    state = capabilities.index_state(capabilities.backend(using))
     if state.checkpoint is None or state.checkpoint < changes.latest_id():
         return None
-    return f"index:{state.generation}:{state.checkpoint}"
+    return f"index:{using}:{state.generation}:{state.checkpoint}"
 
 
 def absolute(path):
@@ -70,6 +70,7 @@ def search_unavailable(view):
 
 
 cache_page_by_index = cache_page_by(index_version)
+cache_page_by_figure_index = cache_page_by(partial(index_version, "figures"))
 
 
 def rate_limited(group):

@@ -46,7 +46,8 @@ def _empty_search_index(request):
     request.getfixturevalue("_django_db_helper")
     from search.indexer import Indexer
 
-    Indexer().rebuild()
+    for using in settings.SEARCH_INDEXES:
+        Indexer(using).rebuild()
     yield
 
 
@@ -62,32 +63,40 @@ def indexer(db):
 
 @pytest.fixture
 def running_indexer(transactional_db):
-    """`run_indexer` in a thread of this process, with its own database connection.
+    """`run_indexer` for each index, in threads of this process, each with its own database
+    connection; the articles' indexer.
 
-    For tests that commit (transactional_db): the indexer sees what they committed.
+    For tests that commit (transactional_db): the indexers see what they committed.
     """
     from django.db import connections as databases
 
+    from search import tokenize
     from search.indexer import Indexer
 
     stop = threading.Event()
-    started = threading.Event()
-    holder = {}
+    indexers, threads = {}, []
 
-    def run():
+    def run(using, started):
         try:
-            holder["indexer"] = Indexer()
+            indexers[using] = Indexer(using)
+            tokenize.warm_up()  # as run() does first, before the test's edits wait for it
             started.set()
-            holder["indexer"].run(stop)
+            indexers[using].run(stop)
         finally:
             databases.close_all()
 
-    thread = threading.Thread(target=run, name="indexer", daemon=True)
-    thread.start()
-    started.wait(30)
-    yield holder["indexer"]
+    for using in settings.SEARCH_INDEXES:
+        started = threading.Event()
+        thread = threading.Thread(
+            target=run, args=(using, started), name=f"indexer-{using}", daemon=True
+        )
+        thread.start()
+        started.wait(30)
+        threads.append(thread)
+    yield indexers["default"]
     stop.set()
-    thread.join(30)
+    for thread in threads:
+        thread.join(30)
 
 
 @pytest.fixture
@@ -98,16 +107,29 @@ def seed_articles(db):
 
 
 @pytest.fixture
-def search_index(indexer):
-    """The search index, caught up with whatever the database holds now (empty by default)."""
+def figure_indexer(db):
+    """The figures' indexer (the "figures" index), in this process."""
+    from search.indexer import Indexer
+
+    indexer = Indexer("figures")
+    yield indexer
+    indexer.close()
+
+
+@pytest.fixture
+def search_index(indexer, figure_indexer):
+    """The search indexes, caught up with what the database holds now (empty by default);
+    the articles' engine."""
     indexer.catch_up()
+    figure_indexer.catch_up()
     return indexer.engine
 
 
 @pytest.fixture
-def seeded_index(seed_articles, indexer):
-    """The seed articles, indexed."""
+def seeded_index(seed_articles, indexer, figure_indexer):
+    """The seed articles, indexed (articles and figures)."""
     indexer.catch_up()
+    figure_indexer.catch_up()
     return seed_articles
 
 

@@ -219,7 +219,11 @@ AXES_RESET_ON_SUCCESS = True
 
 # Search: the tantivy index is a rebuildable copy of the database on local disk.
 SEARCH_INDEX_PATH = Path(os.environ.get("SEARCH_INDEX_PATH", VAR_DIR / "index"))
+# The key figures (数说) have an index of their own: they never weigh on articles' ranking.
+FIGURE_INDEX_PATH = Path(os.environ.get("FIGURE_INDEX_PATH", VAR_DIR / "figure-index"))
 JIEBA_CACHE_DIR = VAR_DIR / "cache" / "jieba"
+_ARTICLE_INDEX = "search.search_indexes.ArticleIndex"
+_FIGURE_INDEX = "search.search_indexes.FigureIndex"
 HAYSTACK_CONNECTIONS = {
     "default": {
         "ENGINE": "search.backends.tantivy.TantivyEngine",
@@ -227,8 +231,18 @@ HAYSTACK_CONNECTIONS = {
         "ANALYZER": "search.analysis.ChineseAnalyzer",
         # A failed search is an error page, never an empty result that looks like an answer.
         "SILENTLY_FAIL": False,
+        "EXCLUDED_INDEXES": [_FIGURE_INDEX],
+    },
+    "figures": {
+        "ENGINE": "search.backends.tantivy.TantivyEngine",
+        "PATH": str(FIGURE_INDEX_PATH),
+        "ANALYZER": "search.analysis.ChineseAnalyzer",
+        "SILENTLY_FAIL": False,
+        "EXCLUDED_INDEXES": [_ARTICLE_INDEX],
     },
 }
+# The indexes the change log feeds, each kept by its own `run_indexer --using NAME`.
+SEARCH_INDEXES = ["default", "figures"]
 # The models filter is applied inside the tantivy query (a term on django_ct),
 # never as a second search over every document.
 HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False

@@ -30,26 +30,33 @@ os.environ["NEWSARCHIVE_TEST_DIR"] = str(_run_dir)  # subprocesses of a test see
 # A model that knows nothing of articles, for the tantivy backend's own tests.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.toy"]
 _ARTICLES = "search.search_indexes.ArticleIndex"
+_FIGURES = "search.search_indexes.FigureIndex"
 _NOTES = "tests.toy.search_indexes.NoteIndex"
 
 SEARCH_INDEX_PATH = _run_dir / "index"
+FIGURE_INDEX_PATH = _run_dir / "figure-index"
 HAYSTACK_CONNECTIONS = {
     "default": {
         **HAYSTACK_CONNECTIONS["default"],
         "PATH": str(SEARCH_INDEX_PATH),
-        "EXCLUDED_INDEXES": [_NOTES],
+        "EXCLUDED_INDEXES": [_FIGURES, _NOTES],
+    },
+    "figures": {
+        **HAYSTACK_CONNECTIONS["figures"],
+        "PATH": str(FIGURE_INDEX_PATH),
+        "EXCLUDED_INDEXES": [_ARTICLES, _NOTES],
     },
     # The backend on its own: notes, the plain analyser, haystack's defaults.
     "toy": {
         "ENGINE": "search.backends.tantivy.TantivyEngine",
         "PATH": str(_run_dir / "toy-index"),
-        "EXCLUDED_INDEXES": [_ARTICLES],
+        "EXCLUDED_INDEXES": [_ARTICLES, _FIGURES],
     },
     # haystack's own Whoosh backend, the contract tests' second engine.
     "whoosh": {
         "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
         "PATH": str(_run_dir / "whoosh-index"),
-        "EXCLUDED_INDEXES": [_NOTES],
+        "EXCLUDED_INDEXES": [_FIGURES, _NOTES],
     },
 }
 

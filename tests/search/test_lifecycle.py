@@ -408,7 +408,7 @@ def test_a_page_is_cached_under_the_index_state_read_after_the_search(seeded_ind
     client.get(url)
     keys = set(cache._cache.keys())
     generation, checkpoint, _meta = state()
-    assert any(f"index:{generation}:{checkpoint}" in key for key in keys)
+    assert any(f"index:default:{generation}:{checkpoint}" in key for key in keys)
 
 
 # -- check_index

@@ -50,7 +50,8 @@ def _order(key):
 
 def _after_field(searcher, query, keys, offset, limit, compiler, count):
     first = keys[0]
-    head = searcher.search(query, offset + limit, count=count, **_order(first))
+    # tantivy refuses a limit of 0 (a page of nothing still asks for a count).
+    head = searcher.search(query, max(offset + limit, 1), count=count, **_order(first))
     hits = head.hits
     if len(hits) <= offset or limit == 0:
         return [], head.count

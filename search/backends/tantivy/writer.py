@@ -4,6 +4,7 @@ import logging
 import os
 from contextlib import ExitStack
 
+import tantivy
 from haystack.constants import DJANGO_CT, ID
 from haystack.exceptions import SkipDocument
 from haystack.utils import get_model_ct
@@ -33,6 +34,7 @@ class Writer:
             self._locks.close()
             raise
         self._index = index
+        self._compiler = backend.compiler
         self.builder = DocumentBuilder(backend.specs, backend.analyzer)
         self.state = dict(state or {})
         self.added = 0
@@ -55,6 +57,20 @@ class Writer:
     def remove(self, identifiers):
         for identifier in identifiers:
             self.raw.delete_documents_by_term(ID, identifier)
+            self.dirty = True
+
+    def remove_matching(self, model, field, values):
+        """Remove the documents of ``model`` whose ``field`` (a keyword) holds one of ``values``."""
+        of_model = self._compiler.term(DJANGO_CT, get_model_ct(model))
+        for value in values:
+            self.raw.delete_documents_by_query(
+                tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, of_model),
+                        (tantivy.Occur.Must, self._compiler.term(field, value)),
+                    ]
+                )
+            )
             self.dirty = True
 
     def clear(self, models=None):

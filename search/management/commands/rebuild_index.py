@@ -6,6 +6,7 @@ that can; see search.capabilities), and records the change-log checkpoint it was
 so the indexer goes on from there.
 """
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from haystack.management.commands.rebuild_index import Command as HaystackRebuild
 
@@ -25,9 +26,9 @@ class Command(HaystackRebuild):
             if answer.strip().lower() not in ("y", "yes"):
                 raise CommandError("Rebuild cancelled.")
         verbosity = options.get("verbosity", 1)
-        for using in options.get("using") or ["default"]:
+        for using in options.get("using") or settings.SEARCH_INDEXES:
             indexer = Indexer(using)
-            total = indexer.search_index.index_queryset().count()
+            total = indexer.articles().count()
             with progress_bar(total, "Indexing", verbosity, self.stderr._out) as advance:
                 added = indexer.rebuild(progress=advance)
             if verbosity:

@@ -165,6 +165,11 @@ def test_every_sort_key_counts_on_every_page(library, keys):
         assert [title for page in pages for title in page] == expected, (keys, size)
 
 
+def test_an_empty_page_sorted_by_several_keys_is_empty(library):
+    assert titles(sqs().order_by("-rating", "written")[:0]) == []
+    assert titles(sqs().filter(text="nowhere").order_by("-rating", "written")[:0]) == []
+
+
 def test_relevance_then_a_field_orders_ties(backend, index):
     # Titles of one length: the same number of grams, so that every score ties.
     made = notes(*[(f"Same {n:02d}", "identical words", "x", n, n % 3, 0.0) for n in range(12)])

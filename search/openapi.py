@@ -1,0 +1,206 @@
+"""The OpenAPI 3.1 description of the archive's JSON APIs, served at /api/openapi.json."""
+
+_TEXT = {"type": "string"}
+_DATE = {"type": "string", "format": "date"}
+_INTEGER = {"type": "integer"}
+
+
+def _parameter(name, description, schema=_TEXT):
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_FILTERS = [
+    _parameter("q", 'The query: words, "exact phrases", AND, OR, NOT, -word, 标题:, 作者:.'),
+    _parameter("from", "First day of publication (YYYY-MM-DD).", _DATE),
+    _parameter("to", "Last day of publication (YYYY-MM-DD).", _DATE),
+    _parameter("year", "A year of publication (YYYY)."),
+    _parameter("month", "A month of publication (YYYY-MM)."),
+    _parameter("publication", "The newspaper, by name (重庆日报)."),
+    _parameter("author", "An author, by name."),
+    _parameter("page", "The page of results, from 1.", {"type": "integer", "minimum": 1}),
+]
+_FIGURE_FILTERS = [
+    _parameter("unit", "A unit: its family is searched (亿元, 万元 and 元 are one family)."),
+    _parameter("min", "The smallest value, in the family's base unit (260亿, 1.5万, 20.2)."),
+    _parameter("max", "The largest value, in the family's base unit."),
+    _parameter(
+        "sort",
+        "The order of the results.",
+        {"enum": ["newest", "oldest", "largest", "smallest", "relevance"]},
+    ),
+]
+_FACET = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"value": _TEXT, "name": _TEXT, "count": _INTEGER},
+        "required": ["value", "count"],
+    },
+}
+_FIGURE = {
+    "type": "object",
+    "properties": {
+        "published_on": _DATE,
+        "printed": {"type": "string", "description": "As the article prints it: 260亿美元."},
+        "value": {"type": "string", "description": "The exact value in the unit: 26000000000."},
+        "value_from": {"type": ["string", "null"], "description": "The first of a change."},
+        "unit": _TEXT,
+        "qualifier": {"type": "string", "description": "超, 近, 约, 以上…"},
+        "family": {"type": "string", "description": "The unit's family (articles.units)."},
+        "normalized": {"type": "number", "description": "The value in the family's base unit."},
+        "label": {"type": "string", "description": "What it measures."},
+        "sentence": _TEXT,
+        "article": {
+            "type": "object",
+            "properties": {
+                "title": _TEXT,
+                "publication": _TEXT,
+                "url": {"type": "string", "format": "uri"},
+            },
+        },
+    },
+}
+_FIGURES = {"type": "array", "items": _FIGURE}
+_ERRORS = {
+    "type": "object",
+    "description": "Parameters that were not understood, each with its messages; they are ignored.",
+    "additionalProperties": {"type": "array", "items": _TEXT},
+}
+
+
+def description(server):
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "新闻档案 API",
+            "version": "1",
+            "description": "Search the archive's articles and the key figures (数说) they report.",
+        },
+        "servers": [{"url": server}],
+        "paths": {
+            "/api/search/": {
+                "get": {
+                    "summary": "Search articles",
+                    "parameters": [
+                        *_FILTERS,
+                        _parameter(
+                            "sort", "The order.", {"enum": ["relevance", "newest", "oldest"]}
+                        ),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "A page of matching articles, with facets.",
+                            "content": {"application/json": {"schema": _article_results()}},
+                        },
+                        "429": {"description": "Too many requests from this address."},
+                        "503": {"description": "The search index is being rebuilt."},
+                    },
+                }
+            },
+            "/api/figures/": {
+                "get": {
+                    "summary": "Search key figures",
+                    "parameters": [*_FILTERS, *_FIGURE_FILTERS],
+                    "responses": {
+                        "200": {
+                            "description": "A page of matching figures, with facets.",
+                            "content": {"application/json": {"schema": _figure_results()}},
+                        },
+                        "429": {"description": "Too many requests from this address."},
+                        "503": {"description": "The search index is being rebuilt."},
+                    },
+                }
+            },
+            "/figures/chart/": {
+                "get": {
+                    "summary": "Figures over time, one series per query (format=json or csv)",
+                    "parameters": [
+                        *_FILTERS[1:],
+                        *_FIGURE_FILTERS[:3],
+                        _parameter("q", "A query per series (repeat q, at most five)."),
+                        _parameter(
+                            "format",
+                            "json or csv; the chart page without it.",
+                            {"enum": ["json", "csv"]},
+                        ),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The points of each series, oldest first.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "unit": _TEXT,
+                                            "series": {
+                                                "type": "array",
+                                                "items": {
+                                                    "type": "object",
+                                                    "properties": {
+                                                        "query": _TEXT,
+                                                        "count": _INTEGER,
+                                                        "points": _FIGURES,
+                                                    },
+                                                },
+                                            },
+                                        },
+                                    }
+                                },
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        }
+                    },
+                }
+            },
+        },
+    }
+
+
+def _page(results, facets):
+    return {
+        "type": "object",
+        "properties": {
+            "query": _TEXT,
+            "count": _INTEGER,
+            "page": _INTEGER,
+            "pages": _INTEGER,
+            "took_ms": {"type": "number"},
+            "warnings": {"type": "array", "items": _TEXT},
+            "errors": _ERRORS,
+            "results": {"type": "array", "items": results},
+            "facets": {"type": "object", "properties": {name: _FACET for name in facets}},
+        },
+    }
+
+
+def _article_results():
+    article = {
+        "type": "object",
+        "properties": {
+            "title": _TEXT,
+            "url": {"type": "string", "format": "uri"},
+            "published_on": _DATE,
+            "publication": _TEXT,
+            "byline": _TEXT,
+            "score": {"type": "number"},
+            "snippets": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"html": _TEXT, "text": _TEXT, "url": _TEXT},
+                },
+            },
+        },
+    }
+    return _page(article, ("year", "month", "author", "publication"))
+
+
+def _figure_results():
+    return _page(_FIGURE, ("unit", "year"))
