@@ -207,3 +207,38 @@ def test_the_key_figures_editor_fits_a_laptop_screen(page, live_server, seeded_i
     headers = figures.locator("th").all_inner_texts()
     assert all("\n" not in header.strip() for header in headers)  # no header wraps
     assert figures.locator("input[value='26000000000']").count() == 1  # not 26000000000.0000
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 740}], ids=str
+)
+def test_from_a_tile_to_the_explorer_to_the_chart_and_back(
+    browser, live_server, seeded_index, viewport
+):
+    context = browser.new_context(
+        locale="zh-CN", viewport=viewport, is_mobile=viewport["width"] < 600
+    )
+    page = context.new_page()
+    name = "phone" if viewport["width"] < 600 else "desktop"
+    page.goto(live_server.url + seeded_index[ZHONGXIN].get_absolute_url())
+    tile = page.locator(".key-figures > ul li", has_text="260亿美元")
+    tile.locator("a.key-figures__explore").click()
+    page.wait_for_url("**/figures/?**")
+    hit = page.locator(".figure-hit", has_text="260亿美元")
+    assert hit.locator("mark").inner_text() == "260亿美元"
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    page.screenshot(path=str(OUTPUT / f"figures-explorer-{name}.png"), full_page=True)
+
+    page.get_by_role("link", name="按时间绘图").click()
+    page.wait_for_url("**/figures/chart/**")
+    chart = page.get_by_role("img", name="按发表日期排列的数字（美元）")
+    assert chart.is_visible()
+    assert page.locator("table tbody tr").count() >= 1  # the table fallback
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    page.screenshot(path=str(OUTPUT / f"figures-chart-{name}.png"), full_page=True)
+
+    point = page.locator("svg.chart__svg a", has_text="260亿美元")
+    point.locator(".chart__marker").click()
+    page.wait_for_url("**/2025/11/11/**#fig-*")
+    assert "260亿美元" in page.locator(":target").inner_text()
+    context.close()
