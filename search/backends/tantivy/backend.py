@@ -116,7 +116,13 @@ class TantivySearchBackend(BaseSearchBackend):
             self.content_field = unified.document_field
             self.schema = build_schema(self.specs)
             self.fingerprint = fingerprint(self.specs)
-            self.compiler = Compiler(self.schema, self.specs, self.analyzer, self.content_field)
+            self.compiler = Compiler(
+                self.schema,
+                self.specs,
+                self.analyzer,
+                self.content_field,
+                held=unified.get_indexed_models(),
+            )
             self._ready = True
 
     def _configure(self, index):

@@ -69,11 +69,14 @@ class Compiled:
 class Compiler:
     """Compiles haystack SQ trees for one schema and analyser."""
 
-    def __init__(self, schema, specs, analyzer, content_field):
+    def __init__(self, schema, specs, analyzer, content_field, held=()):
         self.schema = schema
         self.specs = specs
         self.analyzer = analyzer
         self.content_field = content_field
+        # The models this index holds: asking for all of them needs no filter on the model,
+        # which would be one more posting list as long as the index.
+        self.held = {get_model_ct(model) for model in held}
         self.boosted = [
             spec
             for spec in specs.values()
@@ -93,8 +96,8 @@ class Compiler:
         for term, weight in (boost or {}).items():
             phrase = self._text_exact(self._spec("content"), str(term), [], negated=True)
             clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(phrase, weight)))
-        if models:
-            cts = sorted(get_model_ct(model) for model in models)
+        cts = sorted({get_model_ct(model) for model in models or ()})
+        if cts and not (self.held and self.held <= set(cts)):
             clauses.append(
                 (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, DJANGO_CT, cts))
             )

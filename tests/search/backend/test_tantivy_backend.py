@@ -318,3 +318,16 @@ def test_search_errors_raise_when_not_silent(library):
     engine = TantivySearchBackend("toy", **{**connections["toy"].options, "SILENTLY_FAIL": False})
     with pytest.raises(SearchBackendError, match="no field named 'nothing'"):
         engine.search(SQ(nothing="x"))
+
+
+def test_the_model_filter_is_left_out_only_when_every_model_held_is_asked_for(backend):
+    from articles.models import Article
+    from search.backends.tantivy.query import Compiler
+
+    backend.setup()
+    assert "TermSet" not in repr(backend.compiler.compile(None, [Note]).query)  # holds notes only
+    both = Compiler(
+        backend.schema, backend.specs, backend.analyzer, backend.content_field, [Note, Article]
+    )
+    assert "TermSet" in repr(both.compile(None, [Note]).query)
+    assert "TermSet" not in repr(both.compile(None, [Note, Article]).query)
