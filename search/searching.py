@@ -152,8 +152,13 @@ def to_sq(node):
 
 def base_queryset(params, using="default"):
     """Filters that narrow every search: dates, facets chosen, order."""
-    sqs = SearchQuerySet(using=using).models(Article)
-    start, end = _date_range(params)
+    sqs = narrowed(SearchQuerySet(using=using).models(Article), params)
+    return sqs.order_by(*SORTS[params["sort"]]) if SORTS[params["sort"]] else sqs
+
+
+def narrowed(sqs, params):
+    """``sqs`` narrowed to the dates, author and publication ``params`` choose."""
+    start, end = date_range(params)
     if start:
         sqs = sqs.filter(published_on__gte=start)
     if end:
@@ -161,7 +166,7 @@ def base_queryset(params, using="default"):
     for name in ("author", "publication"):
         if params.get(name):
             sqs = sqs.filter(**{f"{name}_exact": Exact(params[name])})
-    return sqs.order_by(*SORTS[params["sort"]]) if SORTS[params["sort"]] else sqs
+    return sqs
 
 
 def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
@@ -178,8 +183,8 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
     sqs = base_queryset(params, using)
     if parsed.tree is not None:
         sqs = sqs.filter(to_sq(parsed.tree))
-    elif not _has_filters(params):
-        outcome.took_ms = _elapsed(started)
+    elif not has_filters(params):
+        outcome.took_ms = elapsed(started)
         return outcome
     if facets:
         sqs = _with_facets(sqs)
@@ -209,7 +214,7 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
             break
     if facets and count:
         outcome.facets = _facets(sqs.facet_counts())
-    outcome.took_ms = _elapsed(started)
+    outcome.took_ms = elapsed(started)
     return outcome
 
 
@@ -239,7 +244,7 @@ def explain(parsed):
     return lines
 
 
-def _date_range(params):
+def date_range(params):
     """The dates the from/to, year and month filters leave open: (first, last), None for open."""
     starts, ends = [params.get("from_")], [params.get("to")]
     if params.get("year"):
@@ -254,7 +259,7 @@ def _date_range(params):
     return (max(starts) if starts else None), (min(ends) if ends else None)
 
 
-def _has_filters(params):
+def has_filters(params):
     return any(
         params.get(name) for name in ("from_", "to", "author", "publication", "year", "month")
     )
@@ -272,15 +277,20 @@ def _with_facets(sqs):
 def _facets(counts):
     fields = counts.get("fields", {})
     months = sorted(fields.get("month", []), reverse=True)
-    years = {}
-    for month, count in months:
-        years[month[:4]] = years.get(month[:4], 0) + count
     return {
-        "year": sorted(years.items(), reverse=True),
+        "year": years(months),
         "month": months[:MONTHS_SHOWN],
         "author": fields.get("author", []),
         "publication": fields.get("publication", []),
     }
+
+
+def years(months):
+    """(year, count) pairs, newest first, summed from (YYYY-MM, count) month facet counts."""
+    counts = {}
+    for month, count in months:
+        counts[month[:4]] = counts.get(month[:4], 0) + count
+    return sorted(counts.items(), reverse=True)
 
 
 def _hit(engine, result, terms):
@@ -303,5 +313,5 @@ def _hit(engine, result, terms):
     )
 
 
-def _elapsed(started):
+def elapsed(started):
     return round((time.perf_counter() - started) * 1000, 1)

@@ -83,8 +83,9 @@ def rate_limited(group):
     )
 
 
-def _form(request):
-    form = searching.SearchForm(request.GET)
+def parsed_form(request, form_class=searching.SearchForm):
+    """The form of the request's parameters, and its valid parameters (see SearchForm.params)."""
+    form = form_class(request.GET)
     form.is_valid()
     return form, form.params()
 
@@ -93,7 +94,7 @@ def _form(request):
 @search_unavailable
 @cache_page_by_index
 def search(request):
-    form, params = _form(request)
+    form, params = parsed_form(request)
     outcome = searching.run(params)
     status = 404 if outcome.count and params["page"] > outcome.pages else 200
     context = {
@@ -101,10 +102,10 @@ def search(request):
         "params": params,
         "outcome": outcome,
         "query_text": params["q"],
-        "page_query": _query_string(request, exclude=("page",)),
+        "page_query": query_string(request, exclude=("page",)),
         "facet_links": _facet_links(request, outcome),
-        "active_filters": _active_filters(request, params),
-        "export_query": _query_string(request, exclude=("page", "format")),
+        "active_filters": active_filters(request, params),
+        "export_query": query_string(request, exclude=("page", "format")),
     }
     return render(request, "search/search.html", context, status=status)
 
@@ -113,7 +114,7 @@ def search(request):
 @search_unavailable
 @cache_page_by_index
 def api(request):
-    form, params = _form(request)
+    form, params = parsed_form(request)
     outcome = searching.run(params)
     return JsonResponse(
         {
@@ -163,7 +164,7 @@ def api(request):
 @search_unavailable
 def export(request):
     """The hits as CSV, within the export budget (opens in spreadsheet programs as UTF-8)."""
-    params = _form(request)[1]
+    params = parsed_form(request)[1]
     params["page"] = 1
     budget = Budget.named("export")
     outcome = searching.run(params, page_size=budget.documents, facets=False, budget=budget)
@@ -179,13 +180,13 @@ def export(request):
         for hit in outcome.hits
     ]
     header = [_("Date"), _("Title"), _("Publication"), _("Byline"), _("Address"), _("Snippets")]
-    return _csv_response("search.csv", header, rows, budget)
+    return csv_response("search.csv", header, rows, budget)
 
 
 @rate_limited("kwic")
 @search_unavailable
 def keyword_in_context(request):
-    form, params = _form(request)
+    form, params = parsed_form(request)
     concordance = kwic.concordance(params)
     if request.GET.get("format") == "csv":
         header = [
@@ -207,13 +208,13 @@ def keyword_in_context(request):
             ]
             for line in concordance.lines
         ]
-        return _csv_response("kwic.csv", header, rows, concordance.budget)
+        return csv_response("kwic.csv", header, rows, concordance.budget)
     context = {
         "form": form,
         "params": params,
         "concordance": concordance,
         "query_text": params["q"],
-        "export_query": _query_string(request, exclude=("format",)),
+        "export_query": query_string(request, exclude=("format",)),
     }
     return render(request, "search/kwic.html", context)
 
@@ -246,7 +247,7 @@ def csv_cell(value):
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _csv_response(filename, header, rows, budget=None):
+def csv_response(filename, header, rows, budget=None):
     """A CSV download; one cut short by its budget ends with a row that says so."""
     buffer = io.StringIO()
     buffer.write("\ufeff")  # a BOM, so spreadsheet programs read the file as UTF-8
@@ -262,7 +263,7 @@ def _csv_response(filename, header, rows, budget=None):
     return response
 
 
-def _query_string(request, exclude=(), **changes):
+def query_string(request, exclude=(), **changes):
     params = [
         (key, value)
         for key, value in request.GET.items()
@@ -281,7 +282,7 @@ def _facet_links(request, outcome):
             (
                 value,
                 count,
-                "?" + _query_string(request, exclude=("page",), **{name: value}),
+                "?" + query_string(request, exclude=("page",), **{name: value}),
                 value == current,
             )
             for value, count in values
@@ -289,7 +290,7 @@ def _facet_links(request, outcome):
     return links
 
 
-def _active_filters(request, params):
+def active_filters(request, params):
     labels = {
         "from": _("From %(value)s"),
         "to": _("Until %(value)s"),
@@ -301,7 +302,7 @@ def _active_filters(request, params):
     return [
         (
             labels[name] % {"value": request.GET[name]},
-            "?" + _query_string(request, exclude=(name, "page")),
+            "?" + query_string(request, exclude=(name, "page")),
         )
         for name in labels
         if request.GET.get(name)
