@@ -10,20 +10,15 @@ from articles import units
 
 from . import chart, figures
 from .views import (
-    _active_filters,
-    _csv_response,
-    _query_string,
     absolute,
+    active_filters,
     cache_page_by_figure_index,
+    csv_response,
+    parsed_form,
+    query_string,
     rate_limited,
     search_unavailable,
 )
-
-
-def _form(request):
-    form = figures.FigureForm(request.GET)
-    form.is_valid()
-    return form, form.params()
 
 
 def _unit_links(request, outcome):
@@ -33,7 +28,7 @@ def _unit_links(request, outcome):
         (
             name,
             count,
-            "?" + _query_string(request, exclude=("page",), unit=family),
+            "?" + query_string(request, exclude=("page",), unit=family),
             family == current,
         )
         for family, name, count in outcome.facets.get("unit", [])
@@ -43,7 +38,7 @@ def _unit_links(request, outcome):
 def _year_links(request, outcome):
     current = request.GET.get("year", "")
     return [
-        (year, count, "?" + _query_string(request, exclude=("page",), year=year), year == current)
+        (year, count, "?" + query_string(request, exclude=("page",), year=year), year == current)
         for year, count in outcome.facets.get("year", [])
     ]
 
@@ -52,16 +47,16 @@ def _year_links(request, outcome):
 @search_unavailable
 @cache_page_by_figure_index
 def explorer(request):
-    form, params = _form(request)
+    form, params = parsed_form(request, figures.FigureForm)
     outcome = figures.run(params)
     status = 404 if outcome.count and params["page"] > outcome.pages else 200
-    filters = _active_filters(request, params)
+    filters = active_filters(request, params)
     if params["unit"]:
         family = units.family_name(units.family_of(params["unit"]))
         filters.append(
             (
                 _("Unit: %(value)s") % {"value": family},
-                "?" + _query_string(request, exclude=("unit", "min", "max", "page")),
+                "?" + query_string(request, exclude=("unit", "min", "max", "page")),
             )
         )
     for name, label in (("min", _("At least %(value)s")), ("max", _("At most %(value)s"))):
@@ -69,7 +64,7 @@ def explorer(request):
             filters.append(
                 (
                     label % {"value": request.GET[name]},
-                    "?" + _query_string(request, exclude=(name, "page")),
+                    "?" + query_string(request, exclude=(name, "page")),
                 )
             )
     context = {
@@ -77,11 +72,11 @@ def explorer(request):
         "params": params,
         "outcome": outcome,
         "query_text": params["q"],
-        "page_query": _query_string(request, exclude=("page",)),
+        "page_query": query_string(request, exclude=("page",)),
         "unit_links": _unit_links(request, outcome),
         "year_links": _year_links(request, outcome),
         "active_filters": filters,
-        "chart_query": _query_string(request, exclude=("page", "sort")),
+        "chart_query": query_string(request, exclude=("page", "sort")),
     }
     return render(request, "search/figures.html", context, status=status)
 
@@ -90,7 +85,7 @@ def explorer(request):
 @search_unavailable
 @cache_page_by_figure_index
 def figure_chart(request):
-    form, params = _form(request)
+    form, params = parsed_form(request, figures.FigureForm)
     queries = [query for query in request.GET.getlist("q") if query.strip()][
         : figures.MAX_SERIES
     ] or [""]
@@ -111,8 +106,8 @@ def figure_chart(request):
         "series": list(zip(found, drawn.lines, strict=True)),
         "chart": drawn,
         "points": sum(len(one.points) for one in found),
-        "export_query": _query_string(request, exclude=("format",)),
-        "explorer_query": _query_string(request, exclude=("format",)),
+        "export_query": query_string(request, exclude=("format",)),
+        "explorer_query": query_string(request, exclude=("format",)),
         "too_many_queries": len(request.GET.getlist("q")) > figures.MAX_SERIES,
     }
     return render(request, "search/figures_chart.html", context)
@@ -146,7 +141,7 @@ def _chart_csv(found, family):
         ]
         for query, hit in _chart_rows(found)
     ]
-    return _csv_response("figures.csv", header, rows)
+    return csv_response("figures.csv", header, rows)
 
 
 def _chart_json(found, family):
@@ -190,7 +185,7 @@ def _figure_json(hit):
 @search_unavailable
 @cache_page_by_figure_index
 def api(request):
-    form, params = _form(request)
+    form, params = parsed_form(request, figures.FigureForm)
     outcome = figures.run(params)
     return JsonResponse(
         {

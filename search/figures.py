@@ -30,12 +30,15 @@ USING = "figures"  # the haystack connection of the figures' index
 PAGE_SIZE = 20
 FACET_LIMIT = 30
 MAX_SERIES = 5
-MAX_POINTS = 2000  # per series on a chart; the chart says when a series has more
+MAX_POINTS = 1000  # per series on a chart, the earliest; the chart says when a series has more
+# One key each: tantivy sorts by one fast field while it collects the top hits, where a second
+# key costs a second pass over every tie (bench/FIGURES.md). Ties keep the index's order, which
+# is the articles' and then the reading order.
 SORTS = {
-    "newest": ["-published_on", "-amount"],
-    "oldest": ["published_on", "amount"],
-    "largest": ["-amount", "-published_on"],
-    "smallest": ["amount", "-published_on"],
+    "newest": ["-published_on"],
+    "oldest": ["published_on"],
+    "largest": ["-amount"],
+    "smallest": ["amount"],
     "relevance": [],
 }
 
@@ -105,7 +108,8 @@ class FigureHit:
     def normalized(self):
         """The value in the family's base unit, as newspapers write numbers: 2.6万 吨."""
         family = "" if self.family == units.NO_UNIT else self.family
-        return f"{format_value(Decimal(repr(self.amount)))}{family}"
+        # Nine significant digits: 1亩 is 666.666667 平方米, not 666.6666666666666.
+        return f"{format_value(Decimal(f'{self.amount:.9g}'))}{family}"
 
     @property
     def sentence_parts(self):
@@ -141,21 +145,17 @@ class FigureOutcome:
 
 def queryset(params, query=None, using=USING):
     """The figures matching ``params`` (``query``: this text instead of params["q"])."""
-    sqs = SearchQuerySet(using=using).models(Figure)
-    start, end = searching._date_range(params)
-    if start:
-        sqs = sqs.filter(published_on__gte=start)
-    if end:
-        sqs = sqs.filter(published_on__lte=end)
-    for name in ("author", "publication"):
-        if params.get(name):
-            sqs = sqs.filter(**{f"{name}_exact": Exact(params[name])})
+    sqs = searching.narrowed(SearchQuerySet(using=using).models(Figure), params)
     if params.get("unit"):
         sqs = sqs.filter(family=Exact(units.family_of(params["unit"])))
-    if params.get("min") is not None:
-        sqs = sqs.filter(amount__gte=float(params["min"]))
-    if params.get("max") is not None:
-        sqs = sqs.filter(amount__lte=float(params["max"]))
+    low, high = params.get("min"), params.get("max")
+    if low is not None and high is not None:
+        # One bounded range: two open ones would each visit half of every figure's value.
+        sqs = sqs.filter(amount__range=(float(low), float(high)))
+    elif low is not None:
+        sqs = sqs.filter(amount__gte=float(low))
+    elif high is not None:
+        sqs = sqs.filter(amount__lte=float(high))
     parsed = parse(params["q"] if query is None else query)
     if parsed.tree is not None:
         sqs = sqs.filter(searching.to_sq(parsed.tree))
@@ -170,7 +170,7 @@ def run(params, page_size=PAGE_SIZE, using=USING):
     sqs, parsed = queryset(params, using=using)
     outcome = FigureOutcome(parsed=parsed, page=params["page"])
     if parsed.tree is None and not _narrowed(params):
-        outcome.took_ms = searching._elapsed(started)
+        outcome.took_ms = searching.elapsed(started)
         return outcome
     sqs = sqs.facet("family", limit=FACET_LIMIT).facet("month", limit=searching.MONTHS_KEPT)
     start = (outcome.page - 1) * page_size
@@ -180,17 +180,14 @@ def run(params, page_size=PAGE_SIZE, using=USING):
     outcome.hits = [hit(result) for result in results]
     if outcome.count:
         fields = sqs.facet_counts().get("fields", {})
-        years = {}
-        for month, count in fields.get("month", []):
-            years[month[:4]] = years.get(month[:4], 0) + count
         outcome.facets = {
             "unit": [
                 (family, units.family_name(family), count)
                 for family, count in fields.get("family", [])
             ],
-            "year": sorted(years.items(), reverse=True),
+            "year": searching.years(fields.get("month", [])),
         }
-    outcome.took_ms = searching._elapsed(started)
+    outcome.took_ms = searching.elapsed(started)
     return outcome
 
 
@@ -217,7 +214,7 @@ def _narrowed(params):
         params.get("unit")
         or params.get("min") is not None
         or params.get("max") is not None
-        or searching._has_filters(params)
+        or searching.has_filters(params)
     )
 
 
