@@ -209,3 +209,28 @@ def test_each_panel_tile_leads_to_the_explorer(client, seeded_index):
     view = page.context["panel"][0]
     found = client.get("/figures/?" + view.explore_query).context["outcome"]
     assert any(hit.url.endswith(view.href) for hit in found.hits)
+
+
+def test_check_index_compares_the_figures_and_repair_mends_them(seeded_index, figure_indexer):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from search import capabilities
+
+    figure = visible_figures(text="260亿美元").get()
+    with capabilities.backend("figures").writer() as writer:
+        writer.remove([f"articles.figure.{figure.pk}"])
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 articles"):
+        call_command("check_index", using="figures", stdout=out, verbosity=0)
+    assert "missing: 1  extra: 0  stale: 0" in out.getvalue()
+    call_command("check_index", using="figures", repair=True, verbosity=0, stdout=io.StringIO())
+    figure_indexer.catch_up()
+    call_command("check_index", using="figures", stdout=io.StringIO(), verbosity=0)
+
+
+def test_healthz_reports_both_indexes(client, seeded_index):
+    health = client.get("/healthz").json()
+    assert set(health["indexes"]) == {"default", "figures"}
+    assert health["indexes"]["figures"]["status"] == "ok"
+    assert health["index"] == health["indexes"]["default"]
