@@ -12,6 +12,7 @@ from . import chart, figures
 from .views import (
     absolute,
     active_filters,
+    api_response,
     cache_page_by_figure_index,
     csv_response,
     parsed_form,
@@ -187,30 +188,20 @@ def _figure_json(hit):
 def api(request):
     form, params = parsed_form(request, figures.FigureForm)
     outcome = figures.run(params)
-    return JsonResponse(
-        {
-            "query": params["q"],
-            "count": outcome.count,
-            "page": outcome.page,
-            "pages": outcome.pages,
-            "took_ms": outcome.took_ms,
-            "warnings": [str(warning.message) for warning in outcome.parsed.warnings],
-            "errors": {
-                name: [str(error) for error in errors] for name, errors in form.errors.items()
-            },
-            "results": [_figure_json(hit) for hit in outcome.hits],
-            "facets": {
-                "unit": [
-                    {"value": family, "name": name, "count": count}
-                    for family, name, count in outcome.facets.get("unit", [])
-                ],
-                "year": [
-                    {"value": year, "count": count}
-                    for year, count in outcome.facets.get("year", [])
-                ],
-            },
+    return api_response(
+        form,
+        params,
+        outcome,
+        results=[_figure_json(hit) for hit in outcome.hits],
+        facets={
+            "unit": [
+                {"value": family, "name": name, "count": count}
+                for family, name, count in outcome.facets.get("unit", [])
+            ],
+            "year": [
+                {"value": year, "count": count} for year, count in outcome.facets.get("year", [])
+            ],
         },
-        json_dumps_params={"ensure_ascii": False},
     )
 
 

@@ -116,45 +116,56 @@ def search(request):
 def api(request):
     form, params = parsed_form(request)
     outcome = searching.run(params)
+    return api_response(
+        form,
+        params,
+        outcome,
+        fallback=outcome.fallback,
+        index={
+            "generation": outcome.index.generation,
+            "checkpoint": outcome.index.checkpoint,
+        },
+        results=[
+            {
+                "title": hit.title,
+                "url": absolute(hit.url),
+                "published_on": hit.published_on.isoformat(),
+                "publication": hit.publication,
+                "byline": hit.byline,
+                "score": hit.score,
+                "snippets": [
+                    {
+                        "html": html,
+                        "text": plain_text(html),
+                        "url": absolute(href),
+                    }
+                    for html, href in hit.snippets
+                ],
+            }
+            for hit in outcome.hits
+        ],
+        facets={
+            name: [{"value": value, "count": count} for value, count in values]
+            for name, values in outcome.facets.items()
+        },
+    )
+
+
+def api_response(form, params, outcome, **fields):
+    """A page of an API's results: the query, counts, timing, what was not understood, and
+    ``fields`` (results, facets…)."""
     return JsonResponse(
         {
             "query": params["q"],
             "count": outcome.count,
             "page": outcome.page,
             "pages": outcome.pages,
-            "fallback": outcome.fallback,
             "took_ms": outcome.took_ms,
             "warnings": [str(warning.message) for warning in outcome.parsed.warnings],
             "errors": {
                 name: [str(error) for error in errors] for name, errors in form.errors.items()
             },
-            "index": {
-                "generation": outcome.index.generation,
-                "checkpoint": outcome.index.checkpoint,
-            },
-            "results": [
-                {
-                    "title": hit.title,
-                    "url": absolute(hit.url),
-                    "published_on": hit.published_on.isoformat(),
-                    "publication": hit.publication,
-                    "byline": hit.byline,
-                    "score": hit.score,
-                    "snippets": [
-                        {
-                            "html": html,
-                            "text": plain_text(html),
-                            "url": absolute(href),
-                        }
-                        for html, href in hit.snippets
-                    ],
-                }
-                for hit in outcome.hits
-            ],
-            "facets": {
-                name: [{"value": value, "count": count} for value, count in values]
-                for name, values in outcome.facets.items()
-            },
+            **fields,
         },
         json_dumps_params={"ensure_ascii": False},
     )
