@@ -15,6 +15,16 @@ Grammar, over the tokens produced by ``_Lexer`` (whitespace separates tokens)::
     field    = ( "标题" | "標題" | "title" | "作者" | "author" ) ( ":" | "：" ) ;
     quoted   = '"' text '"' | "“" text "”" | "＂" text "＂" | "「" text "」" ;
 
+What the language does not support is never searched silently as literal text; each case is
+read one documented way and says so with a warning:
+
+- ``"陆海 通道"~5`` (proximity): the phrase is searched exactly, and the ``~5`` dropped;
+- ``陆海*`` (a wildcard): every term already matches inside longer words, so the ``*`` is
+  dropped and ``陆海`` searched;
+- ``版面:头版`` (a field the archive does not have): searched as the text ``版面:头版``;
+- ``and``, ``or``, ``not`` in lower case, and ``或``, ``或者``, ``并且``, ``不含`` standing alone
+  between terms, are read as the operators AND, OR and NOT (quote them to search the words).
+
 Where a character stands decides whether it is syntax, which is why this is a hand-written
 scanner and not a regular expression: "(" only opens a group at the start of a token, ")" only
 closes one when the word it ends has no "(" of its own left open (so 中国(重庆) stays one word),
@@ -26,10 +36,12 @@ literally: ``-OR`` excludes the word "OR".
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 MAX_QUERY_CHARS = 256
@@ -112,6 +124,19 @@ _MESSAGES = {
         "Add a word to search for."
     ),
     "empty": _("The query contains nothing to search for."),
+    "proximity": _(
+        "Proximity (%(detail)s) is not supported yet: the phrase was searched exactly as typed."
+    ),
+    "wildcard": _(
+        "“%(detail)s”: a term already matches inside longer words, so the * was left out."
+    ),
+    "unknown_field": _(
+        "“%(detail)s” is not a field the archive searches (标题:, 作者:), so it was searched "
+        "as text."
+    ),
+    "soft_operator": _(
+        "“%(detail)s” was read as an operator; put it in quotation marks to search for it."
+    ),
 }
 
 
@@ -160,6 +185,35 @@ def to_text(node: Node) -> str:
     unquoted Term whose text cannot be written as a bare word ("a b", "(x") has to be quoted.
     """
     return _render(node)[0]
+
+
+def describe(node: Node | None) -> str:
+    """How a query was read, in the reader's language: every term, field and operator shown.
+
+    「新加坡」 并且 （「航班」 或者 「航线」） 不含 「陆海新通道」; 标题中：「重庆」.
+    """
+    if node is None:
+        return ""
+    return _describe(node, inside=None)
+
+
+def _describe(node: Node, inside: type | None) -> str:
+    match node:
+        case Term(text=text, field=field):
+            prefix = {"title": gettext("in titles:"), "author": gettext("by author:")}
+            return prefix.get(field, "") + f"「{text}」"
+        case Not(child):
+            return pgettext("query operator", "NOT") + " " + _describe(child, Not)
+        case Or(children):
+            joined = " " + pgettext("query operator", "OR") + " "
+            text = joined.join(_describe(child, Or) for child in children)
+            return f"（{text}）" if inside is not None else text
+        case And(children):
+            joined = " " + pgettext("query operator", "AND") + " "
+            wanted = [_describe(child, And) for child in children if not isinstance(child, Not)]
+            unwanted = [_describe(child, And) for child in children if isinstance(child, Not)]
+            text = " ".join([joined.join(wanted), *unwanted]).strip()
+            return f"（{text}）" if inside is not None else text
 
 
 def _positive_terms(node: Node | None) -> Iterator[Term]:
@@ -217,6 +271,14 @@ def _truncate(text: str, warnings: list[QueryWarning]) -> str:
 _TERM, _OPEN, _CLOSE, _AND, _OR, _NOT = "term", "(", ")", "AND", "OR", "NOT"
 # Operator words (only when standing alone and in upper case) -> token kind.
 _OPERATORS = {"AND": _AND, "OR": _OR, "NOT": _NOT, "|": _OR}
+# Words read as operators when they stand alone, with a warning that says so.
+_SOFT_OPERATORS = {
+    "and": _AND, "or": _OR, "not": _NOT,
+    "并且": _AND, "或": _OR, "或者": _OR, "不含": _NOT,
+}  # fmt: skip
+_PROXIMITY = re.compile(r"~\d*")
+# "版面:头版": a would-be field name (letters only, up to 8) before a colon, and text after it.
+_FIELD_LIKE = re.compile(r"([^\W\d_]{1,8})[:：](?=\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +382,20 @@ class _Lexer:
         word = self.text[start : self.pos]
         if plain and word in _OPERATORS:
             return _Token(_OPERATORS[word], word)
-        return _Token(_TERM, word, Term(word))
+        if plain and word.lower() in _SOFT_OPERATORS:
+            self._warn("soft_operator", word)
+            return _Token(_SOFT_OPERATORS[word.lower()], word)
+        if plain and _FIELD_LIKE.match(word):
+            self._warn("unknown_field", word)
+        return _Token(_TERM, word, self._unstarred(word))
+
+    def _unstarred(self, word: str, field: str | None = None) -> Term:
+        """The term for ``word``, without the trailing "*" of a would-be wildcard."""
+        stem = word.rstrip("*＊")
+        if stem != word and stem:
+            self._warn("wildcard", word)
+            word = stem
+        return Term(word, field)
 
     def _fielded(self, start: int, field: str) -> _Token | None:
         """What follows a field prefix: a phrase, a group (the field applies to all of it) or
@@ -336,7 +411,7 @@ class _Lexer:
         word_start = self.pos
         self.pos = _word_end(self.text, word_start)
         word = self.text[word_start : self.pos]
-        return _Token(_TERM, self.text[start : self.pos], Term(word, field))
+        return _Token(_TERM, self.text[start : self.pos], self._unstarred(word, field))
 
     def _quoted(self, start: int, field: str | None) -> _Token | None:
         opening = self.pos
@@ -351,6 +426,9 @@ class _Lexer:
             self.pos = closing + 1
             if not phrase.strip():
                 self._warn("empty_group", self.text[start : self.pos])
+            if proximity := _PROXIMITY.match(self.text, self.pos):
+                self.pos = proximity.end()
+                self._warn("proximity", proximity.group())
         if not phrase.strip():
             return None
         return _Token(_TERM, self.text[start : self.pos], Term(phrase, field, quoted=True))
@@ -548,16 +626,26 @@ def _render_term(term: Term, after_sign: bool) -> tuple[str, bool]:
         return prefix + text, open_end
     if _match_field(text, 0) is not None:
         return _quote(text), False
-    if after_sign or (text not in _OPERATORS and text[0] not in "-+"):
+    if after_sign or (
+        text not in _OPERATORS
+        and text.lower() not in _SOFT_OPERATORS
+        and not _FIELD_LIKE.match(text)
+        and text[0] not in "-+"
+    ):
         return text, open_end
-    # "OR", "-x" and the like: a leading "+" makes the word literal without quoting it.
+    # "OR", "or", "版面:头版", "-x" and the like: a leading "+" makes the word literal without
+    # quoting it.
     return "+" + text, open_end
 
 
 def _is_bare_word(text: str) -> bool:
     """Whether the lexer reads ``text`` back as one unquoted word."""
     return (
-        bool(text) and text[0] not in _QUOTES and text[0] != "(" and _word_end(text, 0) == len(text)
+        bool(text)
+        and text[0] not in _QUOTES
+        and text[0] != "("
+        and text[-1] not in "*＊"  # a would-be wildcard
+        and _word_end(text, 0) == len(text)
     )
 
 

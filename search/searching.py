@@ -21,7 +21,7 @@ from haystack.query import SQ, SearchQuerySet
 from articles.models import Article, month_bounds
 
 from . import capabilities, tokenize, words
-from .query import And, Not, Term, parse
+from .query import And, Not, Term, describe, parse
 
 PAGE_SIZE = 20
 FACET_LIMIT = 20
@@ -129,7 +129,13 @@ class Outcome:
     fallback: bool = False
     took_ms: float = 0.0
     explanation: list = field(default_factory=list)
+    described: str = ""  # the whole query as it was read (search.query.describe)
     partial_words: list = field(default_factory=list)
+
+    @property
+    def term_details(self):
+        """The terms whose normalised form or words are worth showing."""
+        return [term for term in self.explanation if term["normalized"] or len(term["words"]) > 1]
 
     @property
     def has_previous(self):
@@ -179,7 +185,13 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
     state = capabilities.index_state(engine)
     words.follow(state.meta.get("dictionary"))
     parsed = parse(params["q"])
-    outcome = Outcome(parsed=parsed, index=state, page=params["page"], explanation=explain(parsed))
+    outcome = Outcome(
+        parsed=parsed,
+        index=state,
+        page=params["page"],
+        explanation=explain(parsed),
+        described=describe(parsed.tree),
+    )
     sqs = base_queryset(params, using)
     if parsed.tree is not None:
         sqs = sqs.filter(to_sq(parsed.tree))

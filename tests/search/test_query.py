@@ -32,6 +32,10 @@ ALL_CODES = {
     "empty_field",
     "lone_plus",
     "punctuation_only",
+    "proximity",
+    "wildcard",
+    "unknown_field",
+    "soft_operator",
     "truncated",
     "too_many_terms",
     "control_chars",
@@ -103,7 +107,7 @@ CASES = [
     ("重庆\t新加坡\n航班", A(T("重庆"), T("新加坡"), T("航班")), []),
     ("重庆 AND 新加坡", A(T("重庆"), T("新加坡")), []),
     ("重庆 重庆", A(T("重庆"), T("重庆")), []),
-    ("重庆 and 新加坡", A(T("重庆"), T("and"), T("新加坡")), []),
+    ("重庆 and 新加坡", A(T("重庆"), T("新加坡")), ["soft_operator"]),
     ("AND AND 重庆", T("重庆"), ["dangling_operator"]),
     ("重庆 AND", T("重庆"), ["dangling_operator"]),
     # Quotes
@@ -143,7 +147,7 @@ CASES = [
     ("a OR OR b", O(T("a"), T("b")), ["dangling_operator"]),
     ("重庆 | 新加坡", O(T("重庆"), T("新加坡")), []),
     ("重庆|新加坡", T("重庆|新加坡"), []),
-    ("重庆 or 新加坡", A(T("重庆"), T("or"), T("新加坡")), []),
+    ("重庆 or 新加坡", O(T("重庆"), T("新加坡")), ["soft_operator"]),
     ("OR 重庆", T("重庆"), ["dangling_operator"]),
     ("重庆 OR", T("重庆"), ["dangling_operator"]),
     ("重庆 OR AND 新加坡", A(T("重庆"), T("新加坡")), ["dangling_operator"] * 2),
@@ -155,8 +159,22 @@ CASES = [
     ("标题:", None, ["empty_field", "empty"]),
     ("标题： 重庆", T("重庆"), ["empty_field"]),
     ('标题:""', None, ["empty_group", "empty"]),
-    ("foo:bar", T("foo:bar"), []),
-    ("http://x.com", T("http://x.com"), []),
+    ("foo:bar", T("foo:bar"), ["unknown_field"]),
+    ("http://x.com", T("http://x.com"), ["unknown_field"]),
+    # Constructs the language does not have: read one documented way, and said so
+    ('"陆海 通道"~5', Q("陆海 通道"), ["proximity"]),
+    ("“陆海 通道”~5 重庆", A(Q("陆海 通道"), T("重庆")), ["proximity"]),
+    ("陆海*", T("陆海"), ["wildcard"]),
+    ("标题:重庆＊", T("重庆", "title"), ["wildcard"]),
+    ("*", None, ["punctuation_only", "empty"]),
+    ("版面:头版", T("版面:头版"), ["unknown_field"]),
+    ("航班 或 航线", O(T("航班"), T("航线")), ["soft_operator"]),
+    ("航班 或者 航线", O(T("航班"), T("航线")), ["soft_operator"]),
+    ("重庆 并且 新加坡", A(T("重庆"), T("新加坡")), ["soft_operator"]),
+    ("新加坡 不含 陆海新通道", A(T("新加坡"), N(T("陆海新通道"))), ["soft_operator"]),
+    ("新加坡 not 陆海新通道", A(T("新加坡"), N(T("陆海新通道"))), ["soft_operator"]),
+    ('航班 "或" 航线', A(T("航班"), Q("或"), T("航线")), []),
+    ("10:30", T("10:30"), []),
     ("标题党", T("标题党"), []),
     ("标题:OR", T("OR", "title"), []),
     ("标题:作者:杨骏", T("作者:杨骏", "title"), []),
@@ -417,3 +435,35 @@ def test_long_structured_input_is_capped(text):
     parsed = parse(text)
     assert "truncated" in codes(parsed)
     assert len(terms_of(parsed.tree)) <= MAX_TERMS
+
+
+# What 解析为 shows: the whole tree, readable in Chinese (the misreported queries first).
+EXPLAINED = [
+    ("航班 OR 航线", "「航班」 或者 「航线」"),
+    ("重庆 AND 新加坡", "「重庆」 并且 「新加坡」"),
+    ("新加坡 NOT 陆海新通道", "「新加坡」 不含 「陆海新通道」"),
+    ("新加坡 -陆海新通道", "「新加坡」 不含 「陆海新通道」"),
+    (
+        "新加坡 (航班 OR 航线) -陆海新通道",
+        "「新加坡」 并且 （「航班」 或者 「航线」） 不含 「陆海新通道」",
+    ),
+    ("(重庆 新加坡) OR 航线", "（「重庆」 并且 「新加坡」） 或者 「航线」"),
+    ("标题:重庆 作者:杨骏", "标题中：「重庆」 并且 作者：「杨骏」"),
+    ('"首席记者 杨骏"', "「首席记者 杨骏」"),
+    ("-重庆", "不含 「重庆」"),
+    ("航班 或 航线", "「航班」 或者 「航线」"),
+    ('"陆海 通道"~5', "「陆海 通道」"),
+    ("陆海*", "「陆海」"),
+    ("版面:头版", "「版面:头版」"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize(("query", "shown"), EXPLAINED)
+def test_the_explanation_shows_the_whole_tree(query, shown):
+    from django.utils import translation
+
+    from search.query import describe
+
+    with translation.override("zh-hans"):
+        assert describe(parse(query).tree) == shown

@@ -221,3 +221,21 @@ def test_no_client_host_reaches_a_cached_or_exported_url(client, seeded_index, p
         body = response.content.decode("utf-8-sig")
         assert "localhost:6666" not in body
         assert "http://127.0.0.1:8000/2025/11/11/" in body
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "warning"),
+    [
+        ("航班 OR 航线", "「航班」 或者 「航线」", None),
+        ("新加坡 NOT 陆海新通道", "「新加坡」 不含 「陆海新通道」", None),
+        ('"陆海 通道"~5', "「陆海 通道」", "暂不支持邻近检索"),
+        ("陆海*", "「陆海」", "已省略 *"),
+        ("版面:头版", "「版面:头版」", "不是可检索的字段"),
+        ("航班 or 航线", "「航班」 或者 「航线」", "已被理解为运算符"),
+    ],
+)
+def test_the_page_says_how_it_read_the_query(client, seeded_index, query, shown, warning):
+    html = get(client, "/search/", q=query).content.decode()
+    assert f'<span class="understood__tree">{shown}</span>' in html
+    if warning:
+        assert warning in html
