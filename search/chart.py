@@ -14,7 +14,7 @@ from decimal import Decimal
 from articles.reading import format_value
 
 WIDTH, HEIGHT = 760, 380
-LEFT, RIGHT, TOP, BOTTOM = 84, 16, 16, 44
+LEFT, RIGHT, TOP, BOTTOM = 84, 32, 16, 44
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
 MARKERS = ("circle", "square", "triangle", "diamond", "cross")
 
@@ -72,6 +72,8 @@ def layout(series, unit):
     low = min(0.0, min(hit.amount for hit in hits))
     high = max(hit.amount for hit in hits)
     step = _nice_step((high - low) or abs(high) or 1.0)
+    if all(float(hit.amount).is_integer() for hit in hits):
+        step = max(step, 1)  # counts: no tick between two whole numbers
     low = math.floor(low / step) * step
     high = max(math.ceil(high / step) * step, low + step)
 

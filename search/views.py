@@ -24,7 +24,7 @@ from haystack.exceptions import SearchBackendError
 from articles import changes
 from articles.caching import cache_page_by
 
-from . import capabilities, kwic, searching
+from . import capabilities, chart, kwic, searching, trends
 from .budget import Budget
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,73 @@ def api_response(form, params, outcome, **fields):
         },
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+@rate_limited("search")
+@search_unavailable
+@cache_page_by_index
+def trends_page(request):
+    """/search/trends/: articles matching each query, per month or year (search.trends)."""
+    form, params = parsed_form(request, trends.TrendsForm)
+    queries = [query for query in request.GET.getlist("q") if query.strip()]
+    found = trends.trends(params, queries)
+    output = request.GET.get("format")
+    if output == "json":
+        return JsonResponse(
+            {
+                "period": found.by,
+                "per": found.per,
+                "series": [
+                    {
+                        "query": trend.query,
+                        "points": [
+                            {
+                                "period": point.period.key,
+                                "count": point.count,
+                                "articles": point.articles,
+                                "value": point.value,
+                                "url": absolute(point.url),
+                            }
+                            for point in trend.points
+                        ],
+                    }
+                    for trend in found.series
+                ],
+            },
+            json_dumps_params={"ensure_ascii": False},
+        )
+    if output == "csv":
+        header = [
+            _("Query"),
+            _("Period"),
+            _("Articles found"),
+            _("Articles in the period"),
+            _("Per 1,000 articles"),
+        ]
+        rows = [
+            [
+                trend.query,
+                point.period.key,
+                point.count,
+                point.articles,
+                trends.per_thousand(point.count, point.articles),
+            ]
+            for trend in found.series
+            for point in trend.points
+        ]
+        return csv_response("trends.csv", header, rows)
+    drawn = chart.layout(found.series, "")
+    context = {
+        "form": form,
+        "params": params,
+        "queries": queries[: trends.MAX_SERIES] or [""],
+        "too_many_queries": len(queries) > trends.MAX_SERIES,
+        "trends": found,
+        "series": list(zip(found.series, drawn.lines, strict=True)),
+        "chart": drawn,
+        "export_query": query_string(request, exclude=("format",)),
+    }
+    return render(request, "search/trends.html", context)
 
 
 @rate_limited("export")

@@ -88,7 +88,15 @@ def test_search_and_open_a_result(page, live_server, seeded_index):
 def test_phone_layout_has_no_horizontal_scroll(browser, live_server, seeded_index):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()
-    for path in ("/", seeded_index[YUAN].get_absolute_url(), "/search/?q=重庆", "/2025/11/"):
+    paths = (
+        "/",
+        seeded_index[YUAN].get_absolute_url(),
+        "/search/?q=重庆",
+        "/2025/11/",
+        "/search/trends/?q=重庆&q=航班",
+        "/figures/?q=重庆",
+    )
+    for path in paths:
         page.goto(live_server.url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, path
@@ -242,3 +250,15 @@ def test_from_a_tile_to_the_explorer_to_the_chart_and_back(
     page.wait_for_url("**/2025/11/11/**#fig-*")
     assert "260亿美元" in page.locator(":target").inner_text()
     context.close()
+
+
+def test_from_a_search_to_its_trend_and_back(page, live_server, seeded_index):
+    page.goto(live_server.url + "/search/?q=重庆")
+    page.get_by_role("link", name="时间趋势").click()
+    page.wait_for_url("**/search/trends/**")
+    chart = page.get_by_role("img", name="命中文章数，按月")
+    assert chart.is_visible()
+    page.screenshot(path=str(OUTPUT / "trends.png"), full_page=True)
+    page.locator("svg.chart__svg a .chart__marker").first.click()
+    page.wait_for_url("**/search/?**month=2025-11")
+    assert page.locator(".hit").count() == 2

@@ -46,3 +46,8 @@ def test_each_series_has_its_own_colour_and_marker():
 def test_nothing_to_draw():
     drawn = chart.layout([], "%")
     assert drawn.lines == [] and drawn.y_ticks == [] and drawn.x_ticks == []
+
+
+def test_counts_get_whole_number_ticks():
+    drawn = chart.layout([series(("2025-01-01", 0), ("2025-02-01", 2))], "")
+    assert [tick.label for tick in drawn.y_ticks] == ["0", "1", "2"]
