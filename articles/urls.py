@@ -15,4 +15,5 @@ urlpatterns = [
     path("<yyyy:year>/<dd:month>/<dd:day>/<slug:slug>/", views.article_detail, name="detail"),
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("preview/<int:pk>/", views.preview, name="preview"),
+    path("a/<int:pk>/", views.permalink, name="permalink"),
 ]

@@ -9,7 +9,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -143,6 +143,14 @@ def article_context(article):
         "figures": figures,
         "panel": reading.curate(figures),
     }
+
+
+def permalink(request, pk):
+    """/a/<id>/: the stable address citations use; it forwards to the article's dated page,
+    whatever its slug is now."""
+    published = Article.objects.published().only("pk", "slug", "published_on")
+    article = get_object_or_404(published, pk=pk)
+    return redirect(article)
 
 
 @staff_member_required

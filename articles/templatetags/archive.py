@@ -6,6 +6,8 @@ from django import template
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from articles import metadata
+
 register = template.Library()
 
 
@@ -33,3 +35,13 @@ def byline(article):
         position = match.end()
     pieces.append(conditional_escape(article.byline[position:]))
     return mark_safe("".join(str(piece) for piece in pieces))  # noqa: S308  (escaped above)
+
+
+@register.inclusion_tag("articles/includes/_citation_meta.html")
+def citation_meta(article):
+    """The article's Highwire tags, JSON-LD and canonical link, for the page's <head>."""
+    return {
+        "canonical": metadata.absolute(article.get_absolute_url()),
+        "tags": metadata.highwire(article),
+        "json_ld": metadata.json_ld(metadata.news_article(article)),
+    }
