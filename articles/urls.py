@@ -1,6 +1,7 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from . import converters, views
+from . import converters, feeds, sitemaps, views
 
 register_converter(converters.FourDigitYear, "yyyy")
 register_converter(converters.TwoDigits, "dd")
@@ -16,4 +17,14 @@ urlpatterns = [
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("preview/<int:pk>/", views.preview, name="preview"),
     path("a/<int:pk>/", views.permalink, name="permalink"),
+    path("feed/", feeds.LatestArticles(), name="feed"),
+    path("authors/<slug:slug>/feed/", feeds.AuthorArticles(), name="author_feed"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap,
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("robots.txt", sitemaps.robots, name="robots"),
 ]

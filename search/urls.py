@@ -1,12 +1,16 @@
 from django.urls import path
 
-from . import figure_views, views
+from . import feeds, figure_views, views
+
+# Feeds are rate-limited and answer 503 while the index is rebuilt, as searches do.
+search_feed = views.rate_limited("search")(views.search_unavailable(feeds.SearchFeed()))
 
 app_name = "search"
 urlpatterns = [
     path("search/", views.search, name="search"),
     path("search/kwic/", views.keyword_in_context, name="kwic"),
     path("search/trends/", views.trends_page, name="trends"),
+    path("search/feed/", search_feed, name="feed"),
     path("search/export.csv", views.export, name="export"),
     path("api/search/", views.api, name="api"),
     path("opensearch.xml", views.opensearch, name="opensearch"),
