@@ -117,6 +117,30 @@ def description(server):
                     },
                 }
             },
+            "/api/articles/{id}/": {
+                "get": {
+                    "summary": "A published article: metadata, sections, paragraphs, key figures",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                        _parameter("format", "text for plain text", {"enum": ["text"]}),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The article (JSON), or its text (text/plain).",
+                            "content": {
+                                "application/json": {"schema": {"type": "object"}},
+                                "text/plain": {"schema": {"type": "string"}},
+                            },
+                        },
+                        "404": {"description": "No published article has this number."},
+                    },
+                }
+            },
             "/figures/chart/": {
                 "get": {
                     "summary": "Figures over time, one series per query (format=json or csv)",

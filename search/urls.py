@@ -13,6 +13,7 @@ urlpatterns = [
     path("search/feed/", search_feed, name="feed"),
     path("search/export.csv", views.export, name="export"),
     path("api/search/", views.api, name="api"),
+    path("api/articles/<int:pk>/", views.article_api, name="article_api"),
     path("opensearch.xml", views.opensearch, name="opensearch"),
     path("figures/", figure_views.explorer, name="figures"),
     path("figures/chart/", figure_views.figure_chart, name="figure_chart"),

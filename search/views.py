@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 from haystack.exceptions import SearchBackendError
 
-from articles import changes
+from articles import changes, reading
 from articles.caching import cache_page_by
+from articles.models import Article
 
 from . import capabilities, chart, kwic, searching, trends
 from .budget import Budget
@@ -236,6 +237,77 @@ def trends_page(request):
         "export_query": query_string(request, exclude=("format",)),
     }
     return render(request, "search/trends.html", context)
+
+
+@rate_limited("api")
+def article_api(request, pk):
+    """/api/articles/<id>/: a published article as JSON (?format=text: as plain text)."""
+    article = Article.objects.published().with_sections().filter(pk=pk).first()
+    if article is None:
+        message = _("There is no published article with this number.")
+        return JsonResponse(
+            {"error": message}, status=404, json_dumps_params={"ensure_ascii": False}
+        )
+    sections, figures = reading.read(article)
+    if request.GET.get("format") == "text":
+        return HttpResponse(article_text(article), content_type="text/plain; charset=utf-8")
+    url = absolute(article.get_absolute_url())
+    return JsonResponse(
+        {
+            "id": article.pk,
+            "title": article.title,
+            "deck": article.deck,
+            "byline": article.byline,
+            "source": article.source,
+            "published_on": article.published_on.isoformat(),
+            "publication": article.publication.name,
+            "language": article.script,
+            "url": url,
+            "stable_url": absolute(reverse("articles:permalink", kwargs={"pk": article.pk})),
+            "authors": [
+                {"name": byline.author.name, "role": byline.role}
+                for byline in article.bylines.all()
+            ],
+            "sections": [
+                {
+                    "anchor": section.anchor,
+                    "heading": section.heading,
+                    "paragraphs": [
+                        {
+                            "anchor": paragraph.anchor,
+                            "text": "".join(part.text for part in paragraph.parts),
+                        }
+                        for paragraph in section.paragraphs
+                    ],
+                }
+                for section in sections
+            ],
+            "figures": [
+                {
+                    "printed": view.figure.text,
+                    "value": f"{view.figure.value.normalize():f}",
+                    "unit": view.figure.unit,
+                    "qualifier": view.figure.qualifier,
+                    "label": view.figure.label,
+                    "sentence": view.figure.sentence,
+                    "url": url + view.href,
+                }
+                for view in figures
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def article_text(article):
+    """The article as plain text: title, deck, byline, sections, source line."""
+    lines = [article.title, article.deck, article.byline, ""]
+    for section in article.sections.all():
+        if section.heading:
+            lines += [section.heading, ""]
+        lines += [line for paragraph in section.paragraphs for line in (paragraph, "")]
+    lines.append(article.source)
+    return "\n".join(line for line in lines if line is not None).strip() + "\n"
 
 
 @rate_limited("export")

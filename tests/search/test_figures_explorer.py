@@ -199,7 +199,9 @@ def test_the_api_and_its_description(client, seeded_index):
     assert data["facets"]["unit"][0]["value"] == "美元"
     description = json.loads(client.get("/api/openapi.json").content)
     assert description["openapi"].startswith("3.")
-    assert {"/api/search/", "/api/figures/", "/figures/chart/"} <= set(description["paths"])
+    assert {"/api/search/", "/api/figures/", "/api/articles/{id}/", "/figures/chart/"} <= set(
+        description["paths"]
+    )
 
 
 def test_each_panel_tile_leads_to_the_explorer(client, seeded_index):
