@@ -114,10 +114,17 @@ def month_archive(request, year, month):
 @cache_page_by_content_version
 def day_archive(request, year, month, day):
     date = make_date(year, month, day)
-    articles = list(Article.objects.published().on_date(date).for_listing().order_by("id"))
-    if not articles:
-        raise Http404(_("Nothing was published on this day."))
-    return render(request, "articles/day_archive.html", {"date": date, "articles": articles})
+    published = Article.objects.published()
+    articles = list(published.on_date(date).for_listing().order_by("id"))
+    # The issues before and after this day; a day with none shows them instead of a 404.
+    days = published.values_list("published_on", flat=True)
+    context = {
+        "date": date,
+        "articles": articles,
+        "previous_day": days.filter(published_on__lt=date).order_by("-published_on").first(),
+        "next_day": days.filter(published_on__gt=date).order_by("published_on").first(),
+    }
+    return render(request, "articles/day_archive.html", context)
 
 
 @cache_page_by_content_version

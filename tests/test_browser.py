@@ -100,6 +100,11 @@ def test_phone_layout_has_no_horizontal_scroll(browser, live_server, seeded_inde
         page.goto(live_server.url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, path
+    page.goto(live_server.url + "/search/?q=重庆")
+    assert page.locator("input[type=search]:visible").count() == 1  # one search box
+    hits = page.locator(".hits").bounding_box()
+    facets = page.locator(".facets").bounding_box()
+    assert hits["y"] < facets["y"]  # results before the facets
     page.goto(live_server.url + seeded_index[ZHONGXIN].get_absolute_url())
     page.screenshot(path=str(OUTPUT / "article-phone.png"), full_page=False)
     context.close()

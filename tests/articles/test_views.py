@@ -23,7 +23,7 @@ PAGES = {
     "/archive/": 3,
     "/2025/": 3,
     "/2025/11/": 7,  # with its calendar
-    "/2025/11/11/": 4,
+    "/2025/11/11/": 6,  # with the issues before and after
     YUAN_URL: 6,  # one section, no figures, one author
     ZHONGXIN_URL: 6,  # four sections, 31 figures, two authors
     "/authors/yang-jun/": 6,
@@ -359,3 +359,16 @@ def test_byline_without_printed_text_is_built_from_authors(client, db):
     byline = next(p for p in html.find_all("p") if "byline" in p.attrs.get("class", ""))
     assert " ".join(byline.text.split()) == "记者 <i>王五</i>"
     assert "<i>" not in client.get(article.get_absolute_url()).text
+
+
+def test_a_day_links_to_the_issues_before_and_after(client, db):
+    for day in (3, 10, 20):
+        make_article(f"第{day}日", published_on=datetime.date(2025, 11, day))
+    html = client.get("/2025/11/10/").content.decode()
+    assert 'rel="prev" href="/2025/11/03/"' in html and 'rel="next" href="/2025/11/20/"' in html
+    empty = client.get("/2025/11/15/")
+    assert empty.status_code == 200  # a friendly page, not a 404
+    body = empty.content.decode()
+    assert 'href="/2025/11/10/"' in body and 'href="/2025/11/20/"' in body
+    assert '<meta name="robots" content="noindex">' in body
+    assert client.get("/2025/02/30/").status_code == 404  # no such date at all
