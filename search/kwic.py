@@ -8,6 +8,13 @@ from .budget import Budget
 from .query import parse
 
 CONTEXT_CHARS = 30
+# How the lines are ordered: as the articles rank, or alphabetically by the context nearest the
+# match (the left context read backwards from the match, as concordancers sort it).
+ORDERS = {
+    "document": None,
+    "left": lambda line: line.left[::-1],
+    "right": lambda line: line.right,
+}
 
 
 @dataclass
@@ -28,8 +35,11 @@ class Concordance:
     documents: int = 0
 
 
-def concordance(params, budget=None, width=CONTEXT_CHARS, using="default"):
-    """The lines of the matching articles, best first, within ``budget`` (settings' "kwic")."""
+def concordance(
+    params, budget=None, width=CONTEXT_CHARS, using="default", order="document", bylines=False
+):
+    """The lines of the matching articles, best first (or sorted by ``order``), within
+    ``budget`` (settings' "kwic"). Matches in bylines only with ``bylines``."""
     parsed = parse(params["q"])
     result = Concordance(parsed=parsed, budget=budget or Budget.named("kwic"))
     terms = [term.text for term in parsed.positive_terms()]
@@ -41,8 +51,12 @@ def concordance(params, budget=None, width=CONTEXT_CHARS, using="default"):
     engine = capabilities.backend(using)
     for hit in hits:
         anchors = hit.anchors or []
+        text_lines = (hit.text or "").split("\n")
+        byline = getattr(hit, "byline", "") or ""
         size = 0
         for line in capabilities.concordance(engine, hit.text or "", terms, width=width):
+            if not bylines and byline and text_lines[line.line] == byline:
+                continue
             anchor = anchors[line.line] if line.line < len(anchors) else ""
             href = f"{hit.url}#{anchor}" if anchor else hit.url
             result.lines.append(
@@ -52,4 +66,6 @@ def concordance(params, budget=None, width=CONTEXT_CHARS, using="default"):
         result.documents += 1
         if not result.budget.spend(size):
             break
+    if ORDERS.get(order):
+        result.lines.sort(key=ORDERS[order])
     return result

@@ -337,7 +337,9 @@ def export(request):
 @search_unavailable
 def keyword_in_context(request):
     form, params = parsed_form(request)
-    concordance = kwic.concordance(params)
+    order = request.GET.get("order") if request.GET.get("order") in kwic.ORDERS else "document"
+    bylines = request.GET.get("bylines") == "1"
+    concordance = kwic.concordance(params, order=order, bylines=bylines)
     if request.GET.get("format") == "csv":
         header = [
             _("Date"),
@@ -363,6 +365,18 @@ def keyword_in_context(request):
         "form": form,
         "params": params,
         "concordance": concordance,
+        "order": order,
+        "bylines": bylines,
+        "order_links": [
+            (name, label, "?" + query_string(request, exclude=("format",), order=name))
+            for name, label in (
+                ("document", _("By article")),
+                ("left", _("By left context")),
+                ("right", _("By right context")),
+            )
+        ],
+        "bylines_link": "?"
+        + query_string(request, exclude=("format", "bylines"), bylines="" if bylines else "1"),
         "query_text": params["q"],
         "export_query": query_string(request, exclude=("format",)),
     }

@@ -148,6 +148,23 @@ def test_keyword_in_context_lists_every_occurrence(client, seeded_index):
     assert response.status_code == 200
 
 
+def test_keyword_in_context_sorts_by_either_context(client, seeded_index):
+    by_article = get(client, "/search/kwic/", q="新加坡").context["concordance"].lines
+    left = get(client, "/search/kwic/", q="新加坡", order="left").context["concordance"].lines
+    right = get(client, "/search/kwic/", q="新加坡", order="right").context["concordance"].lines
+    assert len(left) == len(right) == len(by_article)
+    assert [line.left[::-1] for line in left] == sorted(line.left[::-1] for line in by_article)
+    assert [line.right for line in right] == sorted(line.right for line in by_article)
+    html = get(client, "/search/kwic/", q="新加坡").content.decode()
+    assert "次，分布在" in html  # no stray space between the two counts
+
+
+def test_keyword_in_context_leaves_bylines_out_unless_asked(client, seeded_index):
+    without = get(client, "/search/kwic/", q="杨骏").context["concordance"].lines
+    with_bylines = get(client, "/search/kwic/", q="杨骏", bylines="1").context["concordance"]
+    assert len(with_bylines.lines) > len(without)
+
+
 def test_keyword_in_context_exports_csv(client, seeded_index):
     response = get(client, "/search/kwic/", q="陆海新通道", format="csv")
     assert response["Content-Type"].startswith("text/csv")
