@@ -187,6 +187,27 @@ def to_text(node: Node) -> str:
     return _render(node)[0]
 
 
+def combine(rows: list[tuple[str, str | None, str]]) -> Node | None:
+    """A tree from the advanced form's rows of (operator, field, text), read left to right as
+    CNKI reads them: "and", "or" or "not" joins each row to everything before it.
+
+    Each row's text is one exact string (a phrase when it holds spaces); empty rows are skipped.
+    """
+    tree: Node | None = None
+    for operator, field, text in rows:
+        text = text.strip()
+        if not text or not _has_content(text):
+            continue
+        term = Term(text, field, quoted=any(ch.isspace() for ch in text))
+        if tree is None:
+            tree = Not(term) if operator == "not" else term
+        elif operator == "or":
+            tree = _join(Or, [tree, term])
+        else:
+            tree = _join(And, [tree, Not(term) if operator == "not" else term])
+    return tree
+
+
 def describe(node: Node | None) -> str:
     """How a query was read, in the reader's language: every term, field and operator shown.
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("search/kwic/", views.keyword_in_context, name="kwic"),
     path("search/trends/", views.trends_page, name="trends"),
+    path("search/advanced/", views.advanced, name="advanced"),
     path("search/feed/", search_feed, name="feed"),
     path("search/export.csv", views.export, name="export"),
     path("api/search/", views.api, name="api"),

@@ -13,7 +13,7 @@ from html import unescape
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.http import urlencode
@@ -26,6 +26,7 @@ from articles.caching import cache_page_by
 from articles.models import Article
 
 from . import capabilities, chart, kwic, searching, trends
+from . import query as query_language
 from .budget import Budget
 
 log = logging.getLogger(__name__)
@@ -308,6 +309,54 @@ def article_text(article):
         lines += [line for paragraph in section.paragraphs for line in (paragraph, "")]
     lines.append(article.source)
     return "\n".join(line for line in lines if line is not None).strip() + "\n"
+
+
+ADVANCED_ROWS = 5
+ADVANCED_FIELDS = {"all": None, "title": "title", "author": "author"}
+ADVANCED_OPERATORS = ("and", "or", "not")
+
+
+def advanced(request):
+    """高级检索: rows of field, operator and term, dates, order and publication. Sending it
+    builds the query string and opens the search page with it, so the URL stays the one truth."""
+    rows = []
+    for number in range(1, ADVANCED_ROWS + 1):
+        field = request.GET.get(f"f{number}", "all")
+        operator = request.GET.get(f"o{number}", "and")
+        rows.append(
+            {
+                "number": number,
+                "field": field if field in ADVANCED_FIELDS else "all",
+                "operator": operator if operator in ADVANCED_OPERATORS else "and",
+                "text": request.GET.get(f"t{number}", "")[:200],
+            }
+        )
+    form, params = parsed_form(request)
+    if request.GET.get("build"):
+        tree = query_language.combine(
+            [(row["operator"], ADVANCED_FIELDS[row["field"]], row["text"]) for row in rows]
+        )
+        kept = {
+            "q": query_language.to_text(tree) if tree is not None else "",
+            "from": params.get("from_") and params["from_"].isoformat(),
+            "to": params.get("to") and params["to"].isoformat(),
+            "publication": params.get("publication"),
+            "sort": params["sort"] if params["sort"] != "relevance" else "",
+        }
+        target = (
+            reverse("search:search")
+            + "?"
+            + urlencode([(name, value) for name, value in kept.items() if value])
+        )
+        return redirect(target)
+    context = {
+        "form": form,
+        "params": params,
+        "rows": rows,
+        "fields": [("all", _("Full text")), ("title", _("Title")), ("author", _("Author"))],
+        "operators": [("and", _("and")), ("or", _("or")), ("not", _("without"))],
+    }
+    return render(request, "search/advanced.html", context)
 
 
 @rate_limited("export")

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -256,3 +257,40 @@ def test_the_page_says_how_it_read_the_query(client, seeded_index, query, shown,
     assert f'<span class="understood__tree">{shown}</span>' in html
     if warning:
         assert warning in html
+
+
+@pytest.mark.parametrize(
+    ("rows", "query"),
+    [
+        ({"t1": "重庆", "o2": "and", "t2": "新加坡"}, "重庆 新加坡"),
+        ({"t1": "航班", "o2": "or", "t2": "航线"}, "航班 OR 航线"),
+        (
+            {"t1": "重庆", "o2": "and", "t2": "航班", "o3": "or", "t3": "航线"},
+            "(重庆 航班) OR 航线",
+        ),
+        ({"t1": "新加坡", "o2": "not", "t2": "陆海新通道"}, "新加坡 -陆海新通道"),
+        ({"f1": "title", "t1": "重庆", "f2": "author", "t2": "杨骏"}, "title:重庆 author:杨骏"),
+        ({"t1": "首席记者 杨骏"}, '"首席记者 杨骏"'),
+        ({"t1": "", "t2": "航班"}, "航班"),
+    ],
+)
+def test_the_advanced_form_builds_the_query_string(client, db, rows, query):
+    response = client.get("/search/advanced/", {"build": "1", **rows, "sort": "newest"})
+    assert response.status_code == 302
+    sent = parse_qs(urlsplit(response.url).query)
+    assert response.url.startswith("/search/?")
+    assert sent["q"] == [query]
+    assert sent["sort"] == ["newest"]
+
+
+def test_the_advanced_form_page(client, db):
+    response = client.get("/search/advanced/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="t5"' in html and 'name="o2"' in html and 'name="f1"' in html
+    bad = client.get("/search/advanced/", {"build": "1", "f1": "版面", "o2": "xor", "t1": "重庆"})
+    assert parse_q(bad.url) == "重庆"
+
+
+def parse_q(url):
+    return parse_qs(urlsplit(url).query)["q"][0]
