@@ -7,14 +7,16 @@ request's Host header, so a cached page is right for every client.
 
 import csv
 import io
+import json
 import logging
 from functools import partial, wraps
 from html import unescape
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -380,6 +382,91 @@ def export(request):
     ]
     header = [_("Date"), _("Title"), _("Publication"), _("Byline"), _("Address"), _("Snippets")]
     return csv_response("search.csv", header, rows, budget)
+
+
+FULL_TEXT_PAGE = 200  # hits read from the index at a time
+
+
+@rate_limited("export")
+@search_unavailable
+def full_text(request, output):
+    """The full text of up to 10,000 hits, newest first, streamed as JSON Lines or CSV.
+
+    The file opens with the query and the time of the export; one cut short by its budget
+    ends with a line that says so.
+    """
+    params = parsed_form(request)[1] | {"sort": "newest", "page": 1}
+    parsed = query_language.parse(params["q"])
+    budget = Budget.named("full_text")
+    sqs = searching.base_queryset(params)
+    sqs = sqs.filter(searching.to_sq(parsed.tree)) if parsed.tree is not None else sqs.none()
+    exported = timezone.now().isoformat(timespec="seconds")
+    records = _full_text_records(sqs, budget)
+    if output == "jsonl":
+        lines = _jsonl(params["q"], exported, sqs.count(), records, budget)
+        content_type = "application/x-ndjson; charset=utf-8"
+    else:
+        lines = _full_text_csv(params["q"], exported, records, budget)
+        content_type = "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(lines, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="search-full-text.{output}"'
+    return response
+
+
+def _full_text_records(sqs, budget):
+    budget.more_documents_than(sqs.count())
+    for start in range(0, budget.documents, FULL_TEXT_PAGE):
+        page = list(sqs[start : min(start + FULL_TEXT_PAGE, budget.documents)])
+        for result in page:
+            record = {
+                "title": result.title,
+                "published_on": result.published_on.isoformat(),
+                "publication": result.publication,
+                "byline": getattr(result, "byline", "") or "",
+                "url": absolute(result.url),
+                "text": result.text or "",
+            }
+            yield record
+            if not budget.spend(len(record["text"].encode())):
+                return
+        if len(page) < FULL_TEXT_PAGE:
+            return
+
+
+def _jsonl(query, exported, count, records, budget):
+    def line(data):
+        return json.dumps(data, ensure_ascii=False) + "\n"
+
+    yield line({"query": query, "exported_at": exported, "matches": count})
+    for record in records:
+        yield line(record)
+    if budget.cut_short:
+        yield line({"cut_short": budget.message})
+
+
+def _full_text_csv(query, exported, records, budget):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush():
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    buffer.write("\ufeff")
+    writer.writerow([csv_cell(_("Query: %(query)s") % {"query": query})])
+    writer.writerow([csv_cell(_("Exported at %(time)s") % {"time": exported})])
+    names = ["published_on", "title", "publication", "byline", "url", "text"]
+    header = [_("Date"), _("Title"), _("Publication"), _("Byline"), _("Address"), _("Text")]
+    writer.writerow(header)
+    yield flush()
+    for record in records:
+        writer.writerow([csv_cell(record[name]) for name in names])
+        yield flush()
+    if budget.cut_short:
+        writer.writerow([csv_cell(f"（{budget.message}）")])
+        yield flush()
 
 
 @rate_limited("kwic")

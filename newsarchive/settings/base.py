@@ -207,6 +207,8 @@ RATELIMIT_USE_CACHE = "default"
 SEARCH_BUDGETS = {
     "kwic": {"documents": 200, "bytes": 2_000_000, "seconds": 2.0},
     "export": {"documents": 1000, "bytes": 5_000_000, "seconds": 5.0},
+    # The full text of a result set, streamed: JSON Lines or CSV.
+    "full_text": {"documents": 10_000, "bytes": 500_000_000, "seconds": 120.0},
 }
 
 # The admin's login: locked for an hour after 5 failures for one user name, or from one address

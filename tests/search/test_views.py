@@ -294,3 +294,41 @@ def test_the_advanced_form_page(client, db):
 
 def parse_q(url):
     return parse_qs(urlsplit(url).query)["q"][0]
+
+
+def streamed(response):
+    return b"".join(response.streaming_content).decode("utf-8-sig")
+
+
+def test_the_full_text_as_json_lines(client, seeded_index):
+    response = client.get("/search/full-text.jsonl", {"q": "重庆"})
+    assert response["Content-Type"].startswith("application/x-ndjson")
+    first, *records = [json.loads(line) for line in streamed(response).splitlines()]
+    assert first["query"] == "重庆" and first["matches"] == 2 and first["exported_at"]
+    assert {record["title"] for record in records} == {ZHONGXIN, YUAN}
+    zhongxin = next(record for record in records if record["title"] == ZHONGXIN)
+    article = seeded_index[ZHONGXIN]
+    for section in article.sections.all():
+        for paragraph in section.paragraphs:
+            assert paragraph.replace("\n", " ") in zhongxin["text"]
+
+
+def test_the_full_text_as_csv(client, seeded_index):
+    rows = list(
+        csv.reader(io.StringIO(streamed(client.get("/search/full-text.csv", {"q": "陆海新通道"}))))
+    )
+    assert "陆海新通道" in rows[0][0]
+    assert rows[1][0]  # the time of the export
+    assert [row[1] for row in rows[3:]] == [ZHONGXIN]
+    assert "陆海新通道" in rows[3][5]
+
+
+def test_a_full_text_export_cut_short_says_so(client, seeded_index, settings):
+    settings.SEARCH_BUDGETS = {
+        **settings.SEARCH_BUDGETS,
+        "full_text": {"documents": 1, "bytes": 10**9, "seconds": 60},
+    }
+    lines = streamed(client.get("/search/full-text.jsonl", {"q": "重庆"})).splitlines()
+    assert len(lines) == 3
+    assert "cut_short" in json.loads(lines[-1])
+    assert streamed(client.get("/search/full-text.jsonl", {"q": ""})).count("\n") == 1
