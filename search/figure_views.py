@@ -205,6 +205,22 @@ def api(request):
     )
 
 
+def api_index(request):
+    """/api/: every endpoint with its parameters, read from the OpenAPI description."""
+    from .openapi import description
+
+    described = description(absolute("/"))
+    endpoints = [
+        {
+            "path": path,
+            "summary": operation["get"]["summary"],
+            "parameters": operation["get"].get("parameters", []),
+        }
+        for path, operation in described["paths"].items()
+    ]
+    return render(request, "search/api_index.html", {"endpoints": endpoints})
+
+
 def openapi(request):
     """The JSON APIs, described for client generators and API browsers (OpenAPI 3.1)."""
     from .openapi import description

@@ -141,6 +141,34 @@ def description(server):
                     },
                 }
             },
+            "/search/trends/": {
+                "get": {
+                    "summary": "Articles matching each query per month or year (format=json, csv)",
+                    "parameters": [
+                        *_FILTERS[1:],
+                        _parameter("q", "A query per series (repeat q, at most five)."),
+                        _parameter(
+                            "per",
+                            "count, or thousand: per 1,000 articles published",
+                            {"enum": ["count", "thousand"]},
+                        ),
+                        _parameter("format", "json or csv", {"enum": ["json", "csv"]}),
+                    ],
+                    "responses": {"200": {"description": "Each query's points, oldest first."}},
+                }
+            },
+            "/search/full-text.jsonl": {
+                "get": {
+                    "summary": "The full text of up to 10,000 hits, newest first, as JSON Lines",
+                    "parameters": _FILTERS[:-1],
+                    "responses": {
+                        "200": {
+                            "description": "A line with the query, then one line per article.",
+                            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
             "/figures/chart/": {
                 "get": {
                     "summary": "Figures over time, one series per query (format=json or csv)",

@@ -22,4 +22,5 @@ urlpatterns = [
     path("figures/chart/", figure_views.figure_chart, name="figure_chart"),
     path("api/figures/", figure_views.api, name="figure_api"),
     path("api/openapi.json", figure_views.openapi, name="openapi"),
+    path("api/", figure_views.api_index, name="api_index"),
 ]

@@ -236,3 +236,11 @@ def test_healthz_reports_both_indexes(client, seeded_index):
     assert set(health["indexes"]) == {"default", "figures"}
     assert health["indexes"]["figures"]["status"] == "ok"
     assert health["index"] == health["indexes"]["default"]
+
+
+def test_the_api_page_lists_every_described_endpoint(client, db):
+    from search.openapi import description
+
+    html = client.get("/api/").content.decode()
+    for path in description("http://testserver/")["paths"]:
+        assert f"<code>{path}</code>" in html
