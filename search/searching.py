@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 
 from django import forms
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from haystack.inputs import Exact
 from haystack.query import SQ, SearchQuerySet
@@ -102,7 +103,8 @@ class SearchForm(forms.Form):
 @dataclass
 class Hit:
     title: str
-    url: str
+    url: str  # the article's page
+    link: str  # the same, with the query, which the page then marks
     published_on: datetime.date
     publication: str
     byline: str
@@ -220,7 +222,7 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
     if budget is not None:
         budget.more_documents_than(count)
     for result in results:
-        hit = _hit(engine, result, terms)
+        hit = _hit(engine, result, terms, " ".join(terms) if outcome.fallback else params["q"])
         outcome.hits.append(hit)
         if budget is not None and not budget.spend(hit.size):
             break
@@ -305,17 +307,20 @@ def years(months):
     return sorted(counts.items(), reverse=True)
 
 
-def _hit(engine, result, terms):
+def _hit(engine, result, terms, query=""):
+    """A hit, its snippets linking into the article with the query, which the page marks."""
     text = result.text or ""
     anchors = result.anchors or []
     found = capabilities.snippets(engine, text, terms) or [capabilities.lead(engine, text)]
+    link = f"{result.url}?{urlencode({'q': query})}" if query.strip() else result.url
     snippets = []
     for snippet in found:
         anchor = anchors[snippet.line] if snippet.line < len(anchors) else ""
-        snippets.append((snippet.html, f"{result.url}#{anchor}" if anchor else result.url))
+        snippets.append((snippet.html, f"{link}#{anchor}" if anchor else link))
     return Hit(
         title=result.title,
         url=result.url,
+        link=link,
         published_on=result.published_on,
         publication=result.publication,
         byline=getattr(result, "byline", "") or "",

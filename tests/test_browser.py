@@ -267,3 +267,40 @@ def test_from_a_search_to_its_trend_and_back(page, live_server, seeded_index):
     page.locator("svg.chart__svg a .chart__marker").first.click()
     page.wait_for_url("**/search/?**month=2025-11")
     assert page.locator(".hit").count() == 2
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 740}], ids=str
+)
+def test_advanced_form_to_a_hit_through_its_matches_and_back(
+    browser, live_server, seeded_index, viewport
+):
+    context = browser.new_context(
+        locale="zh-CN", viewport=viewport, is_mobile=viewport["width"] < 600
+    )
+    page = context.new_page()
+    name = "phone" if viewport["width"] < 600 else "desktop"
+    page.goto(live_server.url + "/search/advanced/")
+    page.locator("#t1").fill("新加坡")
+    page.locator("#o2").select_option("not")
+    page.locator("#t2").fill("陆海新通道")
+    page.locator(".advanced-form").get_by_role("button", name="检索").click()
+    page.wait_for_url("**/search/?q=*")
+    assert page.locator("#q").input_value() == "新加坡 -陆海新通道"
+    assert page.locator(".understood__tree").inner_text() == "「新加坡」 不含 「陆海新通道」"
+    page.screenshot(path=str(OUTPUT / f"advanced-results-{name}.png"), full_page=True)
+    page.goto(live_server.url + "/search/?q=陆海新通道")
+    page.locator(".hit__title a").first.click()
+    page.wait_for_url("**/2025/11/11/**?q=*")
+    bar = page.locator("#matches")
+    assert "次" in bar.inner_text()
+    bar.get_by_role("link", name="第一处").click()
+    assert page.evaluate("location.hash") == "#m1"
+    page.locator("#m1").focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#m2"
+    page.screenshot(path=str(OUTPUT / f"article-matches-{name}.png"), full_page=False)
+    bar.get_by_role("link", name="返回检索结果").click()
+    page.wait_for_url("**/search/?q=*")
+    assert page.locator(".hit").count() >= 1
+    context.close()

@@ -332,3 +332,25 @@ def test_a_full_text_export_cut_short_says_so(client, seeded_index, settings):
     assert len(lines) == 3
     assert "cut_short" in json.loads(lines[-1])
     assert streamed(client.get("/search/full-text.jsonl", {"q": ""})).count("\n") == 1
+
+
+def test_hits_carry_the_query_and_the_article_marks_it(client, seeded_index):
+    response = get(client, "/search/", q="陸海新通道")  # traditional: matched as search does
+    hit = response.context["outcome"].hits[0]
+    assert hit.link == f"{hit.url}?q=%E9%99%B8%E6%B5%B7%E6%96%B0%E9%80%9A%E9%81%93"
+    assert all("?q=" in href for _html, href in hit.snippets)
+    html = client.get(hit.link).content.decode()
+    count = html.count('class="match"')
+    assert count >= 2
+    assert '<a class="match" id="m1" href="#m2"><mark>陆海新通道</mark></a>' in html
+    assert f'id="m{count}" href="#matches"' in html  # the last one leads back to the bar
+    assert f"在本文中出现 {count} 次" in html
+    assert 'href="/search/?q=%E9%99%B8%E6%B5%B7%E6%96%B0%E9%80%9A%E9%81%93"' in html
+
+
+def test_an_article_without_a_query_marks_nothing(client, seeded_index):
+    html = client.get(seeded_index[ZHONGXIN].get_absolute_url()).content.decode()
+    assert 'class="match"' not in html and 'id="matches"' not in html
+    html = client.get(seeded_index[ZHONGXIN].get_absolute_url(), {"q": "<b>火星</b>"})
+    body = html.content.decode()
+    assert "<b>火星</b>" not in body and "&lt;b&gt;火星&lt;/b&gt;" in body
