@@ -8,14 +8,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from . import reading
+from . import citations, reading
 from .caching import cache_page_by_content_version
+from .metadata import stable_url
 from .models import Article, Author, month_bounds
 
 FRONT_PAGE_SIZE = 20
@@ -146,6 +147,8 @@ def article_context(article):
     sections, figures = reading.read(article)
     return {
         "article": article,
+        "citation": citations.gb_t_7714(article),
+        "stable_url": stable_url(article),
         "sections": sections,
         "figures": figures,
         "panel": reading.curate(figures),
@@ -158,6 +161,15 @@ def permalink(request, pk):
     published = Article.objects.published().only("pk", "slug", "published_on")
     article = get_object_or_404(published, pk=pk)
     return redirect(article)
+
+
+def cite(request, pk, output):
+    """/a/<id>/cite.bib|ris|json: the article's citation, to download."""
+    article = get_object_or_404(Article.objects.published().for_listing(), pk=pk)
+    content_type, suffix = citations.FORMATS[output]
+    response = HttpResponse(citations.export([article], output), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="article-{article.pk}.{suffix}"'
+    return response
 
 
 @staff_member_required

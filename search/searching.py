@@ -102,6 +102,7 @@ class SearchForm(forms.Form):
 
 @dataclass
 class Hit:
+    pk: int  # the article's
     title: str
     url: str  # the article's page
     link: str  # the same, with the query, which the page then marks
@@ -318,6 +319,7 @@ def _hit(engine, result, terms, query=""):
         anchor = anchors[snippet.line] if snippet.line < len(anchors) else ""
         snippets.append((snippet.html, f"{link}#{anchor}" if anchor else link))
     return Hit(
+        pk=int(result.pk),
         title=result.title,
         url=result.url,
         link=link,

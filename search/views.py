@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 from haystack.exceptions import SearchBackendError
 
-from articles import changes, reading
+from articles import changes, citations, reading
 from articles.caching import cache_page_by
 from articles.models import Article
 
@@ -99,6 +99,8 @@ def parsed_form(request, form_class=searching.SearchForm):
 @cache_page_by_index
 def search(request):
     form, params = parsed_form(request)
+    if request.GET.get("format") in citations.FORMATS:
+        return cite_results(params, request.GET["format"])
     outcome = searching.run(params)
     status = 404 if outcome.count and params["page"] > outcome.pages else 200
     context = {
@@ -240,6 +242,18 @@ def trends_page(request):
         "export_query": query_string(request, exclude=("format",)),
     }
     return render(request, "search/trends.html", context)
+
+
+def cite_results(params, output):
+    """The hits (within the export budget) as BibTeX, RIS or CSL-JSON, in rank order."""
+    budget = Budget.named("export")
+    outcome = searching.run(params | {"page": 1}, page_size=budget.documents, facets=False)
+    by_pk = Article.objects.published().for_listing().in_bulk([hit.pk for hit in outcome.hits])
+    articles = [by_pk[hit.pk] for hit in outcome.hits if hit.pk in by_pk]
+    content_type, suffix = citations.FORMATS[output]
+    response = HttpResponse(citations.export(articles, output), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="search.{suffix}"'
+    return response
 
 
 @rate_limited("api")
