@@ -295,10 +295,10 @@ def test_advanced_form_to_a_hit_through_its_matches_and_back(
     bar = page.locator("#matches")
     assert "次" in bar.inner_text()
     bar.get_by_role("link", name="第一处").click()
-    assert page.evaluate("location.hash") == "#m1"
+    page.wait_for_function("location.hash === '#m1'")
     page.locator("#m1").focus()
     page.keyboard.press("Enter")
-    assert page.evaluate("location.hash") == "#m2"
+    page.wait_for_function("location.hash === '#m2'")
     page.screenshot(path=str(OUTPUT / f"article-matches-{name}.png"), full_page=False)
     bar.get_by_role("link", name="返回检索结果").click()
     page.wait_for_url("**/search/?q=*")

@@ -102,7 +102,7 @@ def test_snippets_mark_the_original_characters_and_link_to_the_paragraph(seeded_
     (hit,) = outcome.hits
     html, href = hit.snippets[0]
     assert "<mark>陆海新通道</mark>" in html
-    assert href.startswith(hit.url + "#s")
+    assert href.startswith(hit.link + "#s")
     assert "-p" in href
 
 

@@ -115,7 +115,7 @@ def test_snippets_mark_the_match_and_link_its_paragraph(indexed):
     assert hit.snippets
     for html, href in hit.snippets:
         assert "<mark>ODLP</mark>" in html
-        assert href.startswith(hit.url + "#s")
+        assert href.startswith(hit.link + "#s")
 
 
 def test_keyword_in_context(indexed):
