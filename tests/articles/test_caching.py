@@ -1,6 +1,5 @@
 """Whole-page caching: a cached page costs one query, and any saved article makes it stale."""
 
-
 from django.utils.html import escape
 
 from articles import views
