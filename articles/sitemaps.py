@@ -31,7 +31,11 @@ class ArticleSitemap(_OnThisSite):
     changefreq = "yearly"
 
     def items(self):
-        return Article.objects.published().order_by("pk").only("pk", "slug", "published_on")
+        return (
+            Article.objects.published()
+            .order_by("pk")
+            .only("pk", "slug", "published_on", "updated_at")
+        )
 
     def lastmod(self, article):
         return article.updated_at

@@ -60,3 +60,10 @@ def test_robots_txt_points_at_the_sitemap(client, db):
     body = client.get("/robots.txt").content.decode()
     assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in body
     assert "Disallow: /admin/" in body
+
+
+def test_a_sitemap_section_takes_a_fixed_number_of_queries(
+    client, seed_articles, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(3):
+        client.get("/sitemap-articles.xml")
