@@ -16,6 +16,7 @@ _SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 def absolute(path):
+    """``path`` as a full URL of the site (settings.SITE_URL), whatever Host the client sent."""
     return settings.SITE_URL.rstrip("/") + path
 
 

@@ -8,9 +8,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from articles.feeds import published_at
+from articles.metadata import absolute
 
 from . import searching
-from .views import absolute, plain_text
+from .views import plain_text
 
 FEED_SIZE = 50
 

@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from articles import units
+from articles.metadata import absolute
 
 from . import chart, figures
 from .views import (
-    absolute,
     active_filters,
     api_response,
     cache_page_by_figure_index,

@@ -25,6 +25,7 @@ from haystack.exceptions import SearchBackendError
 
 from articles import changes, citations, reading
 from articles.caching import cache_page_by
+from articles.metadata import absolute  # URLs from settings.SITE_URL, never the Host header
 from articles.models import Article
 
 from . import capabilities, chart, kwic, searching, trends
@@ -40,11 +41,6 @@ def index_version(using="default"):
     if state.checkpoint is None or state.checkpoint < changes.latest_id():
         return None
     return f"index:{using}:{state.generation}:{state.checkpoint}"
-
-
-def absolute(path):
-    """``path`` as a full URL of the site (settings.SITE_URL), whatever Host the client sent."""
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def search_unavailable(view):
