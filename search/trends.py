@@ -88,6 +88,8 @@ class Trends:
 
 def trends(params, queries, using="default"):
     """The trend of each query (at most MAX_SERIES) within the filters of ``params``."""
+    if not queries:
+        return Trends("month", params["per"])
     everything = _month_counts(params, None, using)
     months = sorted(everything)
     if not months:
