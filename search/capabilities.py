@@ -29,6 +29,7 @@ whose keyword field holds one of the values: an article's figures), ``set_state(
 """
 
 import html
+import socket
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -166,6 +167,12 @@ def _marked(line, spans):
         position = end
     parts.append(html.escape(line[position:]))
     return "".join(parts)
+
+
+def location(engine):
+    """Where an index lives on this host (its directory, or the haystack connection's name):
+    the indexer records it with its position, so that each index's readers can be told apart."""
+    return f"{socket.gethostname()}:{getattr(engine, 'path', None) or engine.connection_alias}"
 
 
 def reader_name(engine, state):

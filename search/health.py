@@ -30,5 +30,6 @@ def index_report(using="default"):
         "lag_changes": pending,
         "lag_seconds": lag_seconds,
         "epoch_matches": epoch_matches,
-        "indexers": changes.live_readers().count(),
+        # The indexers of this index (each records where its index lives), not of every index.
+        "indexers": changes.live_readers().filter(location=capabilities.location(engine)).count(),
     }

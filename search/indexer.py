@@ -21,7 +21,6 @@ restored from a backup shows a position behind the index. See docs/search-lifecy
 """
 
 import logging
-import socket
 import threading
 import time
 
@@ -64,8 +63,7 @@ class Indexer:
         # The database the change log lives in (haystack's alias names the index, not this).
         self.database = router.db_for_read(Change)
         self.batch_size = batch_size
-        where = getattr(self.engine, "path", None) or using
-        self.location = location or f"{socket.gethostname()}:{where}"
+        self.location = location or capabilities.location(self.engine)
         self._writer = None
         self.applied = 0  # changes applied by this indexer
         self.indexed = 0  # articles written or removed by it

@@ -235,6 +235,8 @@ def test_healthz_reports_both_indexes(client, seeded_index):
     health = client.get("/healthz").json()
     assert set(health["indexes"]) == {"default", "figures"}
     assert health["indexes"]["figures"]["status"] == "ok"
+    # Each index counts its own indexer, not every live reader of the log.
+    assert [health["indexes"][name]["indexers"] for name in ("default", "figures")] == [1, 1]
     assert health["index"] == health["indexes"]["default"]
 
 
