@@ -1,7 +1,7 @@
 """The Chinese analyser the tantivy backend uses (see search.backends.tantivy.analysis)."""
 
 from . import tokenize
-from .backends.tantivy.analysis import anchored_phrase, gram_stream, spaces_marked
+from .backends.tantivy.analysis import anchored_phrase, gram_stream, near_phrases, spaces_marked
 
 
 class ChineseAnalyzer:
@@ -26,6 +26,13 @@ class ChineseAnalyzer:
 
     def gram_phrase(self, text, start=False, end=False):
         return anchored_phrase(spaces_marked(tokenize.normalize(text)), start=start, end=end)
+
+    def near_phrases(self, first, second, distance):
+        return near_phrases(
+            spaces_marked(tokenize.normalize(first)),
+            spaces_marked(tokenize.normalize(second)),
+            distance,
+        )
 
     def segment(self, text):
         return tokenize.segment(text)

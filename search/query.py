@@ -9,21 +9,30 @@ Grammar, over the tokens produced by ``_Lexer`` (whitespace separates tokens)::
     query    = and_expr ;
     and_expr = { or_expr | "AND" } ;              (* juxtaposition means AND *)
     or_expr  = unary { ("OR" | "|") unary } ;     (* OR binds tighter than AND, as in Google *)
-    unary    = ("NOT" | "-") unary | primary ;    (* "-" is glued to its operand: -x, -"a b" *)
+    unary    = ("NOT" | "-") unary | near ;       (* "-" is glued to its operand: -x, -"a b" *)
+    near     = primary { "NEAR" ["/" n] primary } ;
     primary  = ["+"] ( term | [field] "(" and_expr ")" ) ;
-    term     = [field] ( quoted | word ) ;
+    term     = [field] ( quoted ["~" [n]] | word ) ;
     field    = ( "标题" | "標題" | "title" | "作者" | "author" ) ( ":" | "：" ) ;
     quoted   = '"' text '"' | "“" text "”" | "＂" text "＂" | "「" text "」" ;
+
+Proximity: ``陆海 NEAR/5 通道`` and ``"陆海 通道"~5`` both mean 陆海 and 通道 in one paragraph,
+in either order, with at most 5 characters between them (``Near``).  Without a number the
+distance is NEAR_DISTANCE; it goes up to MAX_NEAR_DISTANCE.  NEAR binds tighter than NOT, so
+``-陆海 NEAR/5 通道`` excludes the pair.  ``"a b c"~5`` and ``a NEAR/5 b NEAR/5 c`` ask each
+neighbouring pair to be near, and NEAR between anything but two terms of one field is read
+as AND, with a warning.
 
 What the language does not support is never searched silently as literal text; each case is
 read one documented way and says so with a warning:
 
-- ``"陆海 通道"~5`` (proximity): the phrase is searched exactly, and the ``~5`` dropped;
 - ``陆海*`` (a wildcard): every term already matches inside longer words, so the ``*`` is
   dropped and ``陆海`` searched;
 - ``版面:头版`` (a field the archive does not have): searched as the text ``版面:头版``;
-- ``and``, ``or``, ``not`` in lower case, and ``或``, ``或者``, ``并且``, ``不含`` standing alone
-  between terms, are read as the operators AND, OR and NOT (quote them to search the words).
+- ``and``, ``or``, ``not`` and ``near/5`` in lower case, and ``或``, ``或者``, ``并且``,
+  ``不含`` standing alone between terms, are read as the operators AND, OR, NOT and NEAR
+  (quote them to search the words).  ``与`` and ``非`` are not operators: alone between
+  two terms they are as likely to be text (与 in 重庆 与 新加坡 is part of a pasted phrase).
 
 Where a character stands decides whether it is syntax, which is why this is a hand-written
 scanner and not a regular expression: "(" only opens a group at the start of a token, ")" only
@@ -49,6 +58,10 @@ MAX_TERMS = 32
 # Brackets nested deeper than this are dropped.  Nobody needs more, and it keeps the recursive
 # parser (about four stack frames per level) far from Python's recursion limit.
 MAX_DEPTH = 16
+# Proximity, in characters between the two terms.  Engines answer up to MAX_NEAR_DISTANCE
+# exactly (search.backends.tantivy.analysis has the same limit).
+NEAR_DISTANCE = 10
+MAX_NEAR_DISTANCE = 20
 
 # Field prefixes, matched case-insensitively, to the field names the search layer knows.
 _FIELDS = {"标题": "title", "標題": "title", "title": "title", "作者": "author", "author": "author"}
@@ -85,7 +98,14 @@ class Or:
     children: tuple[Node, ...]  # >= 2 children, no Or directly inside
 
 
-Node = Term | Not | And | Or
+@dataclass(frozen=True, slots=True)
+class Near:
+    first: Term
+    second: Term  # in the same field as ``first``
+    distance: int  # at most this many characters between them, 0 to MAX_NEAR_DISTANCE
+
+
+Node = Term | Not | And | Or | Near
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +121,8 @@ class QueryWarning:
             "max_chars": MAX_QUERY_CHARS,
             "max_terms": MAX_TERMS,
             "max_depth": MAX_DEPTH,
+            "near_distance": NEAR_DISTANCE,
+            "max_near_distance": MAX_NEAR_DISTANCE,
         }
 
 
@@ -124,8 +146,17 @@ _MESSAGES = {
         "Add a word to search for."
     ),
     "empty": _("The query contains nothing to search for."),
-    "proximity": _(
-        "Proximity (%(detail)s) is not supported yet: the phrase was searched exactly as typed."
+    "near_default": _("“%(detail)s” gives no distance, so %(near_distance)d characters were used."),
+    "near_too_far": _(
+        "Proximity reaches at most %(max_near_distance)d characters, so “%(detail)s” was "
+        "read as %(max_near_distance)d."
+    ),
+    "near_one_term": _(
+        "“%(detail)s” names only one term, so it was searched as a phrase; proximity needs "
+        'two, as in "陆海 通道"~5.'
+    ),
+    "near_operands": _(
+        "NEAR joins two terms in the same field; around “%(detail)s” it was read as AND."
     ),
     "wildcard": _(
         "“%(detail)s”: a term already matches inside longer words, so the * was left out."
@@ -223,6 +254,13 @@ def _describe(node: Node, inside: type | None) -> str:
         case Term(text=text, field=field):
             prefix = {"title": gettext("in titles:"), "author": gettext("by author:")}
             return prefix.get(field, "") + f"「{text}」"
+        case Near(first, second, distance):
+            text = gettext("%(first)s within %(distance)d characters of %(second)s") % {
+                "first": _describe(first, Near),
+                "second": f"「{second.text}」",
+                "distance": distance,
+            }
+            return f"（{text}）" if inside in (Not, Or) else text
         case Not(child):
             return pgettext("query operator", "NOT") + " " + _describe(child, Not)
         case Or(children):
@@ -241,6 +279,9 @@ def _positive_terms(node: Node | None) -> Iterator[Term]:
     match node:
         case Term():
             yield node
+        case Near(first, second):
+            yield first
+            yield second
         case And(children) | Or(children):
             for child in children:
                 yield from _positive_terms(child)
@@ -289,7 +330,7 @@ def _truncate(text: str, warnings: list[QueryWarning]) -> str:
 # --- Tokenizing -------------------------------------------------------------------------------
 
 
-_TERM, _OPEN, _CLOSE, _AND, _OR, _NOT = "term", "(", ")", "AND", "OR", "NOT"
+_TERM, _OPEN, _CLOSE, _AND, _OR, _NOT, _NEAR = "term", "(", ")", "AND", "OR", "NOT", "NEAR"
 # Operator words (only when standing alone and in upper case) -> token kind.
 _OPERATORS = {"AND": _AND, "OR": _OR, "NOT": _NOT, "|": _OR}
 # Words read as operators when they stand alone, with a warning that says so.
@@ -297,7 +338,10 @@ _SOFT_OPERATORS = {
     "and": _AND, "or": _OR, "not": _NOT,
     "并且": _AND, "或": _OR, "或者": _OR, "不含": _NOT,
 }  # fmt: skip
-_PROXIMITY = re.compile(r"~\d*")
+# NEAR, NEAR/5 (also with a full-width slash or digits); near/5 in lower case is a soft one.
+_NEAR_WORD = re.compile(r"(?:(NEAR)|(?i:near)(?=[/／]))(?:[/／](\d+))?")
+# After a closing quotation mark: "陆海 通道"~5.
+_PROXIMITY = re.compile(r"[~～](\d*)")
 # "版面:头版": a would-be field name (letters only, up to 8) before a colon, and text after it.
 _FIELD_LIKE = re.compile(r"([^\W\d_]{1,8})[:：](?=\S)")
 
@@ -308,6 +352,7 @@ class _Token:
     source: str  # the text as typed, for warning details
     term: Term | None = None  # for _TERM
     field: str | None = None  # for _OPEN: a field prefix that applies to the whole group
+    distance: int = 0  # for _NEAR
 
 
 def _word_end(text: str, pos: int) -> int:
@@ -362,11 +407,7 @@ class _Lexer:
             elif ch in "-+":
                 self._signed(ch)
             else:
-                self._emit(self._operand(plain=True))
-
-    def _emit(self, token: _Token | None) -> None:
-        if token is not None:
-            self.tokens.append(token)
+                self.tokens.extend(self._operand(plain=True))
 
     def _warn(self, code: str, detail: str = "") -> None:
         self.warnings.append(QueryWarning(code, detail))
@@ -381,11 +422,11 @@ class _Lexer:
         operand = self._operand(plain=False)
         # When the operand came to nothing (-"", -标题:) its own warning says so; a NOT without
         # an operand would only add a second, confusing one.
-        if operand is not None and sign == "-":
+        if operand and sign == "-":
             self.tokens.append(_Token(_NOT, sign))
-        self._emit(operand)
+        self.tokens.extend(operand)
 
-    def _operand(self, plain: bool) -> _Token | None:
+    def _operand(self, plain: bool) -> list[_Token]:
         """Read a group opening, quoted phrase, field term or word at the current position.
 
         ``plain`` is False right after "-" or "+": the word is then literal, never an operator.
@@ -402,13 +443,27 @@ class _Lexer:
         self.pos = _word_end(self.text, start)
         word = self.text[start : self.pos]
         if plain and word in _OPERATORS:
-            return _Token(_OPERATORS[word], word)
+            return [_Token(_OPERATORS[word], word)]
         if plain and word.lower() in _SOFT_OPERATORS:
             self._warn("soft_operator", word)
-            return _Token(_SOFT_OPERATORS[word.lower()], word)
+            return [_Token(_SOFT_OPERATORS[word.lower()], word)]
+        if plain and (near := _NEAR_WORD.fullmatch(word)):
+            upper, digits = near.group(1) is not None, near.group(2)
+            if not upper:
+                self._warn("soft_operator", word)
+            return [_Token(_NEAR, word, distance=self._distance(word, digits))]
         if plain and _FIELD_LIKE.match(word):
             self._warn("unknown_field", word)
-        return _Token(_TERM, word, self._unstarred(word))
+        return [_Token(_TERM, word, self._unstarred(word))]
+
+    def _distance(self, source: str, digits: str | None) -> int:
+        if not digits:
+            self._warn("near_default", source)
+            return NEAR_DISTANCE
+        if int(digits) > MAX_NEAR_DISTANCE:
+            self._warn("near_too_far", source)
+            return MAX_NEAR_DISTANCE
+        return int(digits)
 
     def _unstarred(self, word: str, field: str | None = None) -> Term:
         """The term for ``word``, without the trailing "*" of a would-be wildcard."""
@@ -418,13 +473,13 @@ class _Lexer:
             word = stem
         return Term(word, field)
 
-    def _fielded(self, start: int, field: str) -> _Token | None:
+    def _fielded(self, start: int, field: str) -> list[_Token]:
         """What follows a field prefix: a phrase, a group (the field applies to all of it) or
         a word, taken literally (标题:OR is the word OR in titles)."""
         following = self.text[self.pos : self.pos + 1]
         if not following or following.isspace() or following == ")":
             self._warn("empty_field", self.text[start : self.pos])
-            return None
+            return []
         if following == "(":
             return self._open(field)
         if following in _QUOTES:
@@ -432,11 +487,12 @@ class _Lexer:
         word_start = self.pos
         self.pos = _word_end(self.text, word_start)
         word = self.text[word_start : self.pos]
-        return _Token(_TERM, self.text[start : self.pos], self._unstarred(word, field))
+        return [_Token(_TERM, self.text[start : self.pos], self._unstarred(word, field))]
 
-    def _quoted(self, start: int, field: str | None) -> _Token | None:
+    def _quoted(self, start: int, field: str | None) -> list[_Token]:
         opening = self.pos
         closing = self.text.find(_QUOTES[self.text[opening]], opening + 1)
+        proximity = None
         if closing < 0:
             # Most likely the closing mark was forgotten: keep everything the user typed.
             phrase = self.text[opening + 1 :]
@@ -447,21 +503,32 @@ class _Lexer:
             self.pos = closing + 1
             if not phrase.strip():
                 self._warn("empty_group", self.text[start : self.pos])
-            if proximity := _PROXIMITY.match(self.text, self.pos):
-                self.pos = proximity.end()
-                self._warn("proximity", proximity.group())
+            proximity = _PROXIMITY.match(self.text, self.pos)
         if not phrase.strip():
-            return None
-        return _Token(_TERM, self.text[start : self.pos], Term(phrase, field, quoted=True))
+            return []
+        if proximity is None:
+            return [_Token(_TERM, self.text[start : self.pos], Term(phrase, field, quoted=True))]
+        self.pos = proximity.end()
+        source = self.text[start : self.pos]
+        parts = phrase.split()
+        if len(parts) == 1:
+            self._warn("near_one_term", source)
+            return [_Token(_TERM, source, Term(phrase, field, quoted=True))]
+        # "a b c"~5 reads as a NEAR/5 b NEAR/5 c.
+        near = _Token(_NEAR, source, distance=self._distance(source, proximity.group(1)))
+        tokens = []
+        for part in parts:
+            tokens += [near, _Token(_TERM, source, Term(part, field, quoted=True))]
+        return tokens[1:]
 
-    def _open(self, field: str | None) -> _Token | None:
+    def _open(self, field: str | None) -> list[_Token]:
         self.pos += 1
         if self.depth == MAX_DEPTH:
             self.excess += 1
             self._warn("too_deep")
-            return None
+            return []
         self.depth += 1
-        return _Token(_OPEN, "(", field=field)
+        return [_Token(_OPEN, "(", field=field)]
 
     def _close(self) -> None:
         self.pos += 1
@@ -503,6 +570,8 @@ def _with_field(node: Node, field: str) -> Node:
             return node
         case Not(child):
             return Not(_with_field(child, field))
+        case Near(first, second, distance):
+            return Near(_with_field(first, field), _with_field(second, field), distance)
         case And(children) | Or(children):
             return type(node)(tuple(_with_field(child, field) for child in children))
 
@@ -537,13 +606,14 @@ class _Parser:
     def _and_expr(self) -> Node | None:
         children: list[Node] = []
         while (kind := self._peek()) is not None and kind != _CLOSE:
-            if kind in (_AND, _OR):
+            if kind in (_AND, _OR, _NEAR):
                 token = self.tokens[self.pos]
                 follows_operand = self.pos > 0 and self.tokens[self.pos - 1].kind in (_TERM, _CLOSE)
                 self.pos += 1
                 # An explicit AND changes nothing, but it must stand between two operands.  An
-                # OR seen here has nothing on its left: _or_expr takes every OR that has.
-                if kind == _OR or not (follows_operand and self._starts_operand()):
+                # OR or NEAR seen here has nothing on its left: _or_expr and _near take every
+                # one that has.
+                if kind != _AND or not (follows_operand and self._starts_operand()):
                     self._dangling(token)
             elif (child := self._or_expr()) is not None:
                 children.append(child)
@@ -564,7 +634,7 @@ class _Parser:
 
     def _unary(self) -> Node | None:
         if self._peek() != _NOT:
-            return self._primary()
+            return self._near()
         token = self.tokens[self.pos]
         self.pos += 1
         if not self._starts_operand():
@@ -576,6 +646,30 @@ class _Parser:
         # NOT NOT x is x.  Keeping double negation out of the tree keeps positive_terms() (and
         # with it highlighting and the only_negative check) right.
         return child.child if isinstance(child, Not) else Not(child)
+
+    def _near(self) -> Node | None:
+        """Operands joined by NEAR: each neighbouring pair of terms becomes a Near."""
+        operands = [self._primary()]
+        links = []  # the NEAR token between operands[i] and operands[i + 1]
+        while self._peek() == _NEAR:
+            token = self.tokens[self.pos]
+            self.pos += 1
+            if self._peek() not in (_TERM, _OPEN):
+                self._dangling(token)
+                continue
+            links.append(token)
+            operands.append(self._primary())
+        pieces: list[Node] = []
+        paired = set()
+        for index, link in enumerate(links):
+            first, second = operands[index], operands[index + 1]
+            if isinstance(first, Term) and isinstance(second, Term) and first.field == second.field:
+                pieces.append(Near(first, second, link.distance))
+                paired.update((index, index + 1))
+            elif first is not None and second is not None:
+                self.warnings.append(QueryWarning("near_operands", link.source))
+        loose = [node for index, node in enumerate(operands) if index not in paired and node]
+        return _join(And, loose + pieces) if pieces else _join(And, loose)
 
     def _primary(self) -> Node | None:
         token = self.tokens[self.pos]
@@ -620,6 +714,13 @@ def _render(node: Node) -> tuple[str, bool]:
             return "-" + text, open_end
         case Not(child):
             return "-" + _group(child), False
+        case Near(first, second, distance):
+            pair = f"{first.text} {second.text}"
+            if first.quoted and second.quoted and len(pair.split()) == 2:
+                prefix = f"{first.field}:" if first.field else ""
+                return f"{prefix}{_quote(pair)}~{distance}", False
+            text, open_end = _render(second)
+            return f"{_render(first)[0]} NEAR/{distance} {text}", open_end
         case And(children) | Or(children):
             # OR binds tighter than the implicit AND, so only an And inside an Or needs brackets.
             in_or = isinstance(node, Or)
@@ -650,6 +751,7 @@ def _render_term(term: Term, after_sign: bool) -> tuple[str, bool]:
     if after_sign or (
         text not in _OPERATORS
         and text.lower() not in _SOFT_OPERATORS
+        and not _NEAR_WORD.fullmatch(text)
         and not _FIELD_LIKE.match(text)
         and text[0] not in "-+"
     ):

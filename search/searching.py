@@ -22,7 +22,8 @@ from haystack.query import SQ, SearchQuerySet
 from articles.models import Article, month_bounds
 
 from . import capabilities, tokenize, words
-from .query import And, Not, Term, describe, parse
+from .backends.inputs import Near as NearInput
+from .query import And, Near, Not, Term, describe, parse
 
 PAGE_SIZE = 20
 FACET_LIMIT = 20
@@ -153,6 +154,9 @@ def to_sq(node):
     """A parsed query tree as haystack SQ filters; every term is an exact string."""
     if isinstance(node, Term):
         return SQ(**{_FIELDS[node.field]: Exact(node.text)})
+    if isinstance(node, Near):
+        near = NearInput(node.first.text, node.second.text, node.distance)
+        return SQ(**{_FIELDS[node.first.field]: near})
     if isinstance(node, Not):
         return ~to_sq(node.child)
     combine = operator.and_ if isinstance(node, And) else operator.or_

@@ -9,6 +9,7 @@ from haystack.query import SQ, SearchQuerySet
 
 from articles import changes
 from articles.models import Article, Author
+from search.backends.inputs import Near
 from tests.conftest import YUAN, ZHONGXIN
 
 
@@ -160,3 +161,21 @@ def test_auto_query_strings_reach_the_backend(sqs):
     assert titles(sqs.filter(content=AutoQuery("新加坡"))) == [ZHONGXIN]
     assert titles(sqs.filter(content=AutoQuery("新加坡 -陆海新通道"))) == []  # both in one article
     assert titles(sqs.filter(content=AutoQuery('重庆 -"新加坡"'))) == [YUAN]
+
+
+def test_near_finds_two_strings_close_together_in_either_order(sqs):
+    # 以重庆、新加坡‘双枢纽’为…: one character between them.
+    assert titles(sqs.filter(content=Near("重庆", "新加坡", 1))) == [ZHONGXIN]
+    assert titles(sqs.filter(content=Near("新加坡", "重庆", 1))) == [ZHONGXIN]
+    assert titles(sqs.filter(content=Near("碳达峰", "新加坡", 20))) == []
+    assert titles(sqs.filter(content="碳达峰").exclude(content=Near("碳达峰", "新加坡", 20))) == [
+        YUAN
+    ]
+    assert titles(sqs.filter(title=Near("中新", "合作", 20))) == [ZHONGXIN]
+
+
+def test_near_beyond_the_engines_reach_is_refused(sqs):
+    from search.backends.tantivy import UnsupportedLookup
+
+    with pytest.raises(UnsupportedLookup):
+        list(sqs.filter(content=Near("重庆", "新加坡", 21)))

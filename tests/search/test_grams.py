@@ -8,6 +8,8 @@ import pytest
 import tantivy
 
 from search.analysis import ChineseAnalyzer
+from search.backends.tantivy.analysis import MAX_NEAR_DISTANCE
+from search.backends.tantivy.schema import gram_tokenizer
 from search.tokenize import normalize
 from tests.search.test_tokenize import seed_paragraphs
 
@@ -24,11 +26,14 @@ def test_grams_interleave_characters_and_bigrams_between_value_markers():
     assert grams(["中"]) == "<^> 中 <$>"
 
 
+BREAK = " ".join(["<br>"] * (2 * MAX_NEAR_DISTANCE + 2))
+
+
 def test_grams_separate_lines_and_values_and_skip_empty_lines():
-    assert grams(["ab\ncd"]) == "<^> a ab b <br> <br> c cd d <$>"
-    assert grams(["\n\n ab \n\n\t\n cd\n"]) == "<^> a ab b <br> <br> c cd d <$>"
-    assert grams(["a\nb"]) == "<^> a <br> <br> b <$>"
-    assert grams(["ab", "cd"]) == "<^> a ab b <$> <br> <br> <^> c cd d <$>"
+    assert grams(["ab\ncd"]) == f"<^> a ab b {BREAK} c cd d <$>"
+    assert grams(["\n\n ab \n\n\t\n cd\n"]) == f"<^> a ab b {BREAK} c cd d <$>"
+    assert grams(["a\nb"]) == f"<^> a {BREAK} b <$>"
+    assert grams(["ab", "cd"]) == f"<^> a ab b <$> {BREAK} <^> c cd d <$>"
     assert grams([""]) == grams([]) == grams(["  \n "]) == ""
 
 
@@ -95,8 +100,7 @@ class GramIndex:
         builder.add_text_field("g", tokenizer_name="ws")
         self.schema = builder.build()
         self.index = tantivy.Index(self.schema, path=str(path))
-        analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-        self.index.register_tokenizer("ws", analyzer)
+        self.index.register_tokenizer("ws", gram_tokenizer())
         writer = self.index.writer(num_threads=1)
         for number, text in enumerate(texts):
             values = [text] if isinstance(text, str) else text
@@ -107,12 +111,20 @@ class GramIndex:
         self.searcher = self.index.searcher()
 
     def find(self, text: str, start=False, end=False) -> set[int]:
-        phrase = gram_phrase(text, start=start, end=end)
+        return self._found(self._phrase(gram_phrase(text, start=start, end=end)))
+
+    def near(self, first: str, second: str, distance: int) -> set[int]:
+        phrases = analyzer.near_phrases(first, second, distance)
+        clauses = [(tantivy.Occur.Should, self._phrase(p, slop)) for p, slop in phrases]
+        return self._found(tantivy.Query.boolean_query(clauses))
+
+    def _phrase(self, phrase, slop=0):
         if len(phrase) == 1:
-            query = tantivy.Query.term_query(self.schema, "g", phrase[0][1])
-        else:
-            query = tantivy.Query.phrase_query(self.schema, "g", phrase)
-        hits = self.searcher.search(query, limit=100).hits
+            return tantivy.Query.term_query(self.schema, "g", phrase[0][1])
+        return tantivy.Query.phrase_query(self.schema, "g", phrase, slop=slop)
+
+    def _found(self, query) -> set[int]:
+        hits = self.searcher.search(query, limit=1000).hits
         return {self.searcher.doc(address)["id"][0] for _, address in hits}
 
 
@@ -209,3 +221,79 @@ def test_anchors_find_exactly_the_values_starting_or_ending_so(tmp_path):
             assert index.find(query, end=True) == ends, query
             assert index.find(query, start=True, end=True) == whole, query
             assert index.find(query) == contains, query
+
+
+# --- near each other --------------------------------------------------------------------------
+
+
+def occurrences(text: str, part: str) -> list[tuple[int, int]]:
+    return [(i, i + len(part)) for i in range(len(text)) if text.startswith(part, i)]
+
+
+def near_in_line(line: str, first: str, second: str, distance: int) -> bool:
+    """The brute-force oracle: two occurrences that do not overlap, at most ``distance``
+    characters apart, in either order."""
+    return any(
+        0 <= max(b_start - a_end, a_start - b_end) <= distance
+        for a_start, a_end in occurrences(line, first)
+        for b_start, b_end in occurrences(line, second)
+    )
+
+
+def test_near_phrases_cover_every_gap_and_both_orders():
+    # One token each: one sloppy phrase per order, its window centred on the allowed gaps.
+    assert analyzer.near_phrases("陆海", "通道", 5) == [
+        ([(0, "陆海"), (9, "通道")], 5),
+        ([(0, "通道"), (9, "陆海")], 5),
+    ]
+    # Longer strings: one exact phrase per gap and order.
+    phrases = analyzer.near_phrases("陆海新通道", "重庆", 3)
+    assert len(phrases) == 2 * 4
+    assert all(slop == 0 for _phrase, slop in phrases)
+    assert phrases[0][0] == [(0, "陆海"), (4, "新通"), (6, "通道"), (10, "重庆")]
+    assert analyzer.near_phrases("", "重庆", 3) == []
+    with pytest.raises(ValueError):
+        analyzer.near_phrases("陆海", "通道", MAX_NEAR_DISTANCE + 1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_near_finds_exactly_what_the_brute_force_oracle_finds(tmp_path, seed):
+    """Generated documents of several values and lines (short lines included, which a window
+    could otherwise reach across) against every pair of short strings at several distances."""
+    rng = random.Random(seed)
+
+    def value():
+        lines = [
+            "".join(rng.choice("abc") for _ in range(rng.choice([1, 2, 3, rng.randint(4, 30)])))
+            for _ in range(rng.randint(1, 4))
+        ]
+        return "\n".join(lines)
+
+    documents = [[value() for _ in range(rng.randint(1, 3))] for _ in range(60)]
+    index = GramIndex(tmp_path, documents)
+    strings = ["a", "b", "ab", "ba", "abc", "cab", "aab", "bcab"]
+    for first, second in product(strings, repeat=2):
+        for distance in sorted({0, 1, 2, 5, rng.randint(0, MAX_NEAR_DISTANCE), MAX_NEAR_DISTANCE}):
+            expected = {
+                number
+                for number, values in enumerate(documents)
+                if any(
+                    near_in_line(line, first, second, distance)
+                    for text in values
+                    for line in text.split("\n")
+                )
+            }
+            assert index.near(first, second, distance) == expected, (first, second, distance)
+
+
+def test_near_is_normalised_and_reaches_no_further_than_its_line(tmp_path):
+    documents = [
+        "陸海新通道連接重慶",  # traditional script: normalised like every exact string
+        "陆海新通道\n数说\n重庆",  # a short line between: still two lines apart
+        "重庆" + "很" * 20 + "陆海新通道",
+        "重庆" + "很" * 21 + "陆海新通道",
+    ]
+    index = GramIndex(tmp_path, documents)
+    assert index.near("陆海新通道", "重庆", 2) == {0}
+    assert index.near("重庆", "陆海新通道", 20) == {0, 2}
+    assert index.near("通道", "数说", 0) == set()

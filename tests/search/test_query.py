@@ -11,9 +11,12 @@ from hypothesis import strategies as st
 
 from search.query import (
     MAX_DEPTH,
+    MAX_NEAR_DISTANCE,
     MAX_QUERY_CHARS,
     MAX_TERMS,
+    NEAR_DISTANCE,
     And,
+    Near,
     Not,
     Or,
     ParsedQuery,
@@ -32,7 +35,10 @@ ALL_CODES = {
     "empty_field",
     "lone_plus",
     "punctuation_only",
-    "proximity",
+    "near_default",
+    "near_too_far",
+    "near_one_term",
+    "near_operands",
     "wildcard",
     "unknown_field",
     "soft_operator",
@@ -58,6 +64,10 @@ def A(*children):
 
 def O(*children):  # noqa: E743 - reads like the operator it builds
     return Or(children)
+
+
+def NR(first, second, distance):
+    return Near(first, second, distance)
 
 
 def N(child):
@@ -161,9 +171,34 @@ CASES = [
     ('标题:""', None, ["empty_group", "empty"]),
     ("foo:bar", T("foo:bar"), ["unknown_field"]),
     ("http://x.com", T("http://x.com"), ["unknown_field"]),
+    # Proximity
+    ('"陆海 通道"~5', NR(Q("陆海"), Q("通道"), 5), []),
+    ("“陆海 通道”～５ 重庆", A(NR(Q("陆海"), Q("通道"), 5), T("重庆")), []),
+    ("陆海 NEAR/5 通道", NR(T("陆海"), T("通道"), 5), []),
+    ("陆海 NEAR／0 通道", NR(T("陆海"), T("通道"), 0), []),
+    ("陆海 NEAR 通道", NR(T("陆海"), T("通道"), NEAR_DISTANCE), ["near_default"]),
+    ('"陆海 通道"~', NR(Q("陆海"), Q("通道"), NEAR_DISTANCE), ["near_default"]),
+    ('"陆海 通道"~99', NR(Q("陆海"), Q("通道"), MAX_NEAR_DISTANCE), ["near_too_far"]),
+    ("陆海 near/5 通道", NR(T("陆海"), T("通道"), 5), ["soft_operator"]),
+    ("陆海 near 通道", A(T("陆海"), T("near"), T("通道")), []),
+    ('"陆海"~5', Q("陆海"), ["near_one_term"]),
+    ('标题:"陆海 通道"~5', NR(Q("陆海", "title"), Q("通道", "title"), 5), []),
+    ("标题:(陆海 NEAR/5 通道)", NR(T("陆海", "title"), T("通道", "title"), 5), []),
+    ("标题:陆海 NEAR/5 通道", A(T("陆海", "title"), T("通道")), ["near_operands"]),
+    (
+        '"陆海 新 通道"~3',
+        A(NR(Q("陆海"), Q("新"), 3), NR(Q("新"), Q("通道"), 3)),
+        [],
+    ),
+    ("a NEAR/2 b NEAR/3 c", A(NR(T("a"), T("b"), 2), NR(T("b"), T("c"), 3)), []),
+    ("-陆海 NEAR/5 通道 重庆", A(N(NR(T("陆海"), T("通道"), 5)), T("重庆")), []),
+    ("重庆 OR 陆海 NEAR/5 通道", O(T("重庆"), NR(T("陆海"), T("通道"), 5)), []),
+    ("(重庆 OR 新加坡) NEAR/5 航班", A(O(T("重庆"), T("新加坡")), T("航班")), ["near_operands"]),
+    ("NEAR/5 通道", T("通道"), ["dangling_operator"]),
+    ("陆海 NEAR/5", T("陆海"), ["dangling_operator"]),
+    ("陆海 NEAR/5 -通道", A(T("陆海"), N(T("通道"))), ["dangling_operator"]),
+    ('"NEAR/5"', Q("NEAR/5"), []),
     # Constructs the language does not have: read one documented way, and said so
-    ('"陆海 通道"~5', Q("陆海 通道"), ["proximity"]),
-    ("“陆海 通道”~5 重庆", A(Q("陆海 通道"), T("重庆")), ["proximity"]),
     ("陆海*", T("陆海"), ["wildcard"]),
     ("标题:重庆＊", T("重庆", "title"), ["wildcard"]),
     ("*", None, ["punctuation_only", "empty"]),
@@ -266,6 +301,12 @@ def test_warning_details_point_at_the_fragment():
         (T("中新 互联"), '"中新 互联"'),
         (T("标题:重庆"), '"标题:重庆"'),
         (T("(重庆"), '"(重庆"'),
+        (NR(Q("陆海"), Q("通道"), 5), '"陆海 通道"~5'),
+        (NR(T("陆海"), T("通道"), 5), "陆海 NEAR/5 通道"),
+        (NR(Q("陆海", "title"), Q("通道", "title"), 5), 'title:"陆海 通道"~5'),
+        (NR(T("NEAR"), Q("首席记者 杨骏"), 3), '+NEAR NEAR/3 "首席记者 杨骏"'),
+        (N(NR(T("a"), T("b"), 1)), "-(a NEAR/1 b)"),
+        (T("near/5"), "+near/5"),
     ],
 )
 def test_to_text(tree, text):
@@ -276,6 +317,13 @@ def test_positive_terms_skip_negated_and_duplicates():
     parsed = parse("重庆 -新加坡 (航班 OR 重庆) 标题:重庆 NOT (中新 OR 航线)")
     assert parsed.positive_terms() == [T("重庆"), T("航班"), T("重庆", "title")]
     assert parse("").positive_terms() == []
+    assert parse("陆海 NEAR/5 通道 -(a NEAR b)").positive_terms() == [T("陆海"), T("通道")]
+
+
+def test_the_language_and_the_engine_agree_on_the_farthest_near():
+    from search.backends.tantivy.analysis import MAX_NEAR_DISTANCE as ENGINE_MAX
+
+    assert MAX_NEAR_DISTANCE == ENGINE_MAX
 
 
 @pytest.mark.parametrize(
@@ -320,8 +368,13 @@ def test_every_code_has_a_message(code):
 
 # --- Properties -------------------------------------------------------------------------------
 
-SYNTAX_ALPHABET = ' "“”-+():：|ORNOTANDtitle标题作者中国重庆'
+SYNTAX_ALPHABET = ' "“”-+():：|ORNOTANDtitle标题作者中国重庆~/5'
 SNIPPETS = [
+    "NEAR/5",
+    "NEAR",
+    "near/3",
+    "~2",
+    "~",
     "重庆",
     "新加坡",
     "OR",
@@ -363,7 +416,10 @@ PROPERTY = settings(deadline=None, max_examples=500)
 
 def iter_nodes(node):
     yield node
-    if isinstance(node, Not):
+    if isinstance(node, Near):
+        yield node.first
+        yield node.second
+    elif isinstance(node, Not):
         yield from iter_nodes(node.child)
     elif isinstance(node, And | Or):
         for child in node.children:
@@ -404,6 +460,9 @@ def test_terms_are_clean_and_the_tree_well_formed(text):
             assert not any(isinstance(child, type(node)) for child in node.children)
         if isinstance(node, Not):
             assert not isinstance(node.child, Not)
+        if isinstance(node, Near):
+            assert node.first.field == node.second.field
+            assert 0 <= node.distance <= MAX_NEAR_DISTANCE
 
 
 @PROPERTY
@@ -452,7 +511,10 @@ EXPLAINED = [
     ('"首席记者 杨骏"', "「首席记者 杨骏」"),
     ("-重庆", "不含 「重庆」"),
     ("航班 或 航线", "「航班」 或者 「航线」"),
-    ('"陆海 通道"~5', "「陆海 通道」"),
+    ('"陆海 通道"~5', "「陆海」与「通道」相距不超过 5 字"),
+    ("陆海 NEAR/5 通道 -重庆", "「陆海」与「通道」相距不超过 5 字 不含 「重庆」"),
+    ("标题:(陆海 NEAR/0 通道)", "标题中：「陆海」与「通道」相距不超过 0 字"),
+    ("-陆海 NEAR/5 通道 重庆", "「重庆」 不含 （「陆海」与「通道」相距不超过 5 字）"),
     ("陆海*", "「陆海」"),
     ("版面:头版", "「版面:头版」"),
     ("", ""),

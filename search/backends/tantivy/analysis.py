@@ -7,8 +7,9 @@ The backend indexes every analysed text field twice:
 - ``<field>__g``: the exact-match stream, one plain string of
   whitespace-separated tokens that tantivy's whitespace tokenizer splits:
   every character and every character bigram of the normalised text, so that
-  any substring is found with a phrase query over bigrams. Marker tokens
-  stand at the start and the end of each value (``startswith``,
+  any substring is found with a phrase query over bigrams, and two strings
+  near each other with a phrase query over both (`near_phrases`). Marker
+  tokens stand at the start and the end of each value (``startswith``,
   ``endswith``) and between its lines; text can never produce them, since
   every other token is one or two characters long.
 
@@ -25,8 +26,15 @@ from typing import NamedTuple, Protocol
 SPACE = "␣"  # stands for a whitespace run, so that no gram contains whitespace
 VALUE_START = "<^>"
 VALUE_END = "<$>"
+# Line breaks are runs of this token, which the gram tokenizer drops (see GRAM_STOP_WORDS):
+# each one costs a position and no posting.
 LINE_BREAK = "<br>"
-_BREAK = f" {LINE_BREAK} {LINE_BREAK} "
+GRAM_STOP_WORDS = (LINE_BREAK,)
+# The largest gap, in characters, that `near_phrases` answers exactly.  The positions a line
+# break takes grow with it (see gram_stream).
+MAX_NEAR_DISTANCE = 20
+_BREAK_TOKENS = 2 * MAX_NEAR_DISTANCE + 2
+_BREAK = " " + " ".join([LINE_BREAK] * _BREAK_TOKENS) + " "
 
 
 class Word(NamedTuple):
@@ -53,6 +61,10 @@ class Analyzer(Protocol):
 
     def gram_phrase(self, text: str, start: bool = False, end: bool = False) -> list:
         """(position, token) pairs that spell ``text``, tied to a value's start or end if asked."""
+
+    def near_phrases(self, first: str, second: str, distance: int) -> list:
+        """(phrase, slop) pairs whose union finds ``first`` and ``second`` near each other
+        (see `near_phrases`)."""
 
     def segment(self, text: str) -> list[str]: ...
 
@@ -89,6 +101,11 @@ class SimpleAnalyzer:
     def gram_phrase(self, text, start=False, end=False):
         return anchored_phrase(spaces_marked(self.normalize(text)), start=start, end=end)
 
+    def near_phrases(self, first, second, distance):
+        return near_phrases(
+            spaces_marked(self.normalize(first)), spaces_marked(self.normalize(second)), distance
+        )
+
     def segment(self, text):
         return _WORD.findall(self.normalize(text))
 
@@ -97,14 +114,20 @@ def gram_stream(values):
     """Characters and bigrams of each line of each value, with markers, as one token stream.
 
     Within a line, character i stands at 2i and bigram i at 2i + 1. Each value is wrapped in
-    VALUE_START and VALUE_END, and two LINE_BREAK tokens stand between lines and between
-    values. A line of n characters is 2n - 1 tokens, so after a single separator the next
-    line would start exactly where its first character would be without the break, and a
-    phrase that skips the bigram lost at the break ("ab" + "cd" as [(0, "ab"), (4, "cd")])
-    would match across it. Two separators (or the four tokens between values) shift every
-    later line by an odd number of positions, its bigrams from odd to even positions or
-    back; the bigrams of one phrase lie an even distance apart, so they can never straddle a
-    break.
+    VALUE_START and VALUE_END, and a run of LINE_BREAK tokens (an even number, T) stands
+    between lines and between values. Two rules follow from the positions:
+
+    - An exact phrase never straddles a break. A line of n characters is 2n - 1 tokens, so
+      after a single separator the next line would start exactly where its first character
+      would be without the break, and a phrase that skips the bigram lost at the break
+      ("ab" + "cd" as [(0, "ab"), (4, "cd")]) would match across it. An even run (T, or
+      T + 2 tokens between values) shifts every later line by an odd number of positions,
+      its bigrams from odd to even positions or back; the tokens of one phrase keep the
+      parity they have within a line, so they can never straddle a break.
+    - A near phrase (`near_phrases`) lets the gap between its two strings vary by up to
+      2 * MAX_NEAR_DISTANCE positions. Across one break the parity rule no longer holds for
+      a slop window, and across two breaks it never does; a break of T = 2 * MAX + 2
+      positions puts the next line out of reach of any window.
     """
     streams = []
     for value in values:
@@ -137,6 +160,36 @@ def bigram_phrase(text):
     if starts[-1] != len(text) - 2:
         starts.append(len(text) - 2)
     return [(2 * start, text[start : start + 2]) for start in starts]
+
+
+def near_phrases(first, second, distance):
+    """(phrase, slop) pairs whose union finds two normalised strings near each other.
+
+    "Near" means both occur in one line, without overlapping, in either order, with at most
+    ``distance`` characters between them. A string of one or two characters is one token, and
+    one phrase with slop finds it at every allowed gap: tantivy lets each term of a sloppy
+    phrase stand up to ``slop`` positions before or after its place, and the place is set in
+    the middle of the window. A longer string is several tokens, which a slop would let
+    drift apart as well, so every gap gets an exact phrase of its own.
+    """
+    if not 0 <= distance <= MAX_NEAR_DISTANCE:
+        raise ValueError(f"distance must be between 0 and {MAX_NEAR_DISTANCE}")
+    phrases = []
+    for before, after in ((first, second), (second, first)):
+        head, tail = bigram_phrase(before), bigram_phrase(after)
+        if not head or not tail:
+            return []
+        # Bigram i stands at 2i + 1, character i at 2i: from the first token of ``before``
+        # to that of ``after`` with no gap.
+        offset = 2 * len(before) + (len(after) > 1) - (len(before) > 1)
+        if len(head) == len(tail) == 1:
+            middle = offset + distance  # the window is [offset, offset + 2 * distance]
+            phrases.append(([*head, (middle, tail[0][1])], distance))
+        else:
+            for gap in range(distance + 1):
+                shift = offset + 2 * gap
+                phrases.append((head + [(shift + position, gram) for position, gram in tail], 0))
+    return phrases
 
 
 def anchored_phrase(text, start=False, end=False):

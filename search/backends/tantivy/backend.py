@@ -59,6 +59,7 @@ from .schema import (
     build_schema,
     field_specs,
     fingerprint,
+    gram_tokenizer,
     to_datetime,
 )
 from .sorting import SortKey, sorted_hits
@@ -126,9 +127,7 @@ class TantivySearchBackend(BaseSearchBackend):
             self._ready = True
 
     def _configure(self, index):
-        index.register_tokenizer(
-            GRAM_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-        )
+        index.register_tokenizer(GRAM_TOKENIZER, gram_tokenizer())
         index.config_reader("manual")
         return index
 

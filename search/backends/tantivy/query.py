@@ -10,7 +10,8 @@ Lookups on analysed text fields:
 - ``content`` (the default): every whitespace-separated part must occur;
 - ``exact``, ``contains``: the value occurs as an exact string (after normalisation);
 - ``startswith``, ``endswith``: it occurs at the start or the end of a value of the field;
-- ``in``: one of several exact strings; ``fuzzy``: each word within one edit.
+- ``in``: one of several exact strings; ``fuzzy``: each word within one edit;
+- a `search.backends.inputs.Near` value: two exact strings near each other.
 
 Date and number fields take ``exact``/``content``, ``in``, ``gt``, ``gte``, ``lt``, ``lte`` and
 ``range``; booleans ``exact`` and ``in``; keyword (facet) fields ``exact``, ``in`` and
@@ -29,6 +30,8 @@ from haystack.exceptions import SearchBackendError
 from haystack.inputs import AutoQuery, BaseInput, Exact, Not
 from haystack.utils import get_model_ct
 
+from ..inputs import Near
+from .analysis import MAX_NEAR_DISTANCE
 from .schema import BOOLEAN, DATE, FLOAT, INTEGER, KEYWORD, META_CT, TEXT, to_datetime
 
 # How much an exact match in a boosted field (a title) adds, per unit of boost.
@@ -162,6 +165,8 @@ class Compiler:
     def _text(self, spec, filter_type, value, terms, negated):
         if isinstance(value, AutoQuery):
             return self._auto(spec, value.query_string, terms, negated)
+        if isinstance(value, Near):
+            return self._near(spec, value, terms, negated)
         if filter_type in ("startswith", "endswith"):
             start, end = filter_type == "startswith", filter_type == "endswith"
             return self._text_exact(spec, _plain(value), terms, negated, start=start, end=end)
@@ -223,10 +228,32 @@ class Compiler:
                 )
         return tantivy.Query.boolean_query(clauses)
 
-    def _grams(self, field_name, phrase):
+    def _near(self, spec, near, terms, negated):
+        """Both strings near each other (one sloppy or exact phrase per gap); words rank."""
+        if not 0 <= near.distance <= MAX_NEAR_DISTANCE:
+            raise UnsupportedLookup(
+                f"Near distances go from 0 to {MAX_NEAR_DISTANCE} characters, not {near.distance}."
+            )
+        phrases = self.analyzer.near_phrases(near.first, near.second, near.distance)
+        if not phrases:
+            return tantivy.Query.empty_query()
+        if not negated:
+            terms.extend([near.first, near.second])
+        found = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should, self._grams(spec.grams, phrase, slop))
+                for phrase, slop in phrases
+            ]
+        )
+        clauses = [(tantivy.Occur.Must, tantivy.Query.boost_query(found, GRAM_WEIGHT))]
+        words = dict.fromkeys(self.analyzer.segment(f"{near.first} {near.second}"))
+        clauses += [(tantivy.Occur.Should, self.term(spec.name, word)) for word in words]
+        return tantivy.Query.boolean_query(clauses)
+
+    def _grams(self, field_name, phrase, slop=0):
         if len(phrase) == 1:
             return self.term(field_name, phrase[0][1])
-        return tantivy.Query.phrase_query(self.schema, field_name, phrase)
+        return tantivy.Query.phrase_query(self.schema, field_name, phrase, slop=slop)
 
     def _auto(self, spec, text, terms, negated):
         """haystack's auto_query: "quoted phrases", -exclusions, and plain terms."""

@@ -9,10 +9,13 @@ import tantivy
 from django.utils.encoding import force_str
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 
+from .analysis import GRAM_STOP_WORDS
+
 GRAMS_SUFFIX = "__g"
 GRAM_TOKENIZER = "na_whitespace"
-# Bump when build_schema() maps the same fields differently, so old indexes are rebuilt.
-SCHEMA_VERSION = 3
+# Bump when build_schema() maps the same fields differently, or the analysis streams change,
+# so old indexes are rebuilt.
+SCHEMA_VERSION = 4
 # The index's own state (see TantivySearchBackend.index_state) is one document, kept apart
 # from every model's by its django_ct.
 STATE_FIELD = "_state"
@@ -91,6 +94,16 @@ def fingerprint(specs):
     """Changes when the schema changes, so an index built for another schema is not reused."""
     data = json.dumps([SCHEMA_VERSION, [asdict(spec) for spec in specs.values()]], sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def gram_tokenizer():
+    """The gram fields' tokenizer: whitespace-separated tokens, line-break markers dropped
+    (they keep their positions; see analysis.gram_stream)."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.custom_stopword(list(GRAM_STOP_WORDS)))
+        .build()
+    )
 
 
 def build_schema(specs):

@@ -90,6 +90,15 @@ def test_and_or_not(indexed):
 
 
 @known_gap("whoosh", NO_CHINESE_WORDS)
+def test_proximity(indexed):
+    # 以重庆、新加坡‘双枢纽’为…: one character between them.
+    assert titles(search(indexed, '"重庆 新加坡"~1')) == [ZHONGXIN]
+    assert titles(search(indexed, "新加坡 NEAR/1 重庆")) == [ZHONGXIN]
+    assert titles(search(indexed, "碳达峰 NEAR/20 新加坡")) == []
+    assert titles(search(indexed, "碳达峰 -(碳达峰 NEAR/20 新加坡)")) == [YUAN]
+
+
+@known_gap("whoosh", NO_CHINESE_WORDS)
 def test_fields(indexed):
     assert titles(search(indexed, "标题:中新")) == [ZHONGXIN]
     assert titles(search(indexed, "作者:李俊晓")) == [ZHONGXIN]
