@@ -62,8 +62,12 @@ def layout(series, unit):
     """The chart of ``series`` (search.figures.Series), values in ``unit``."""
     hits = [hit for one in series for hit in one.points]
     right, bottom = WIDTH - RIGHT, HEIGHT - BOTTOM
-    if not hits:
-        return Chart(WIDTH, HEIGHT, LEFT, TOP, right, bottom, [], [], [], unit)
+    lines = [
+        Line(one.query, COLOURS[number % len(COLOURS)], MARKERS[number % len(MARKERS)])
+        for number, one in enumerate(series)
+    ]
+    if not hits:  # one line per series all the same: the page lists each query, found or not
+        return Chart(WIDTH, HEIGHT, LEFT, TOP, right, bottom, lines, [], [], unit)
     first = min(hit.published_on for hit in hits)
     last = max(hit.published_on for hit in hits)
     if last - first < datetime.timedelta(days=60):
@@ -83,11 +87,8 @@ def layout(series, unit):
     def y_of(value):
         return bottom - (bottom - TOP) * (value - low) / (high - low)
 
-    lines = []
-    for number, one in enumerate(series):
-        line = Line(one.query, COLOURS[number % len(COLOURS)], MARKERS[number % len(MARKERS)])
+    for line, one in zip(lines, series, strict=True):
         line.points = [Point(x_of(hit.published_on), y_of(hit.amount), hit) for hit in one.points]
-        lines.append(line)
     y_ticks = []
     value = low
     while value <= high + step / 2:

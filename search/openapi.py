@@ -3,6 +3,9 @@
 _TEXT = {"type": "string"}
 _DATE = {"type": "string", "format": "date"}
 _INTEGER = {"type": "integer"}
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
+_LIMITED = {"429": {"description": "Too many requests from this address."}}
 
 
 def _parameter(name, description, schema=_TEXT):
@@ -16,7 +19,10 @@ def _parameter(name, description, schema=_TEXT):
 
 
 _FILTERS = [
-    _parameter("q", 'The query: words, "exact phrases", AND, OR, NOT, -word, a NEAR/5 b, "a b"~5, 标题:, 作者:.'),
+    _parameter(
+        "q",
+        'The query: words, "exact phrases", AND, OR, NOT, -word, a NEAR/5 b, "a b"~5, 标题:, 作者:.',
+    ),
     _parameter("from", "First day of publication (YYYY-MM-DD).", _DATE),
     _parameter("to", "Last day of publication (YYYY-MM-DD).", _DATE),
     _parameter("year", "A year of publication (YYYY)."),
@@ -25,6 +31,11 @@ _FILTERS = [
     _parameter("author", "An author, by name."),
     _parameter("page", "The page of results, from 1.", {"type": "integer", "minimum": 1}),
 ]
+_SERIES = _parameter(
+    "q",
+    "A query per series: repeat q, at most five.",
+    {"type": "array", "items": _TEXT, "maxItems": 5},
+)
 _FIGURE_FILTERS = [
     _parameter("unit", "A unit: its family is searched (亿元, 万元 and 元 are one family)."),
     _parameter("min", "The smallest value, in the family's base unit (260亿, 1.5万, 20.2)."),
@@ -98,7 +109,7 @@ def description(server):
                             "description": "A page of matching articles, with facets.",
                             "content": {"application/json": {"schema": _article_results()}},
                         },
-                        "429": {"description": "Too many requests from this address."},
+                        **_LIMITED,
                         "503": {"description": "The search index is being rebuilt."},
                     },
                 }
@@ -112,7 +123,7 @@ def description(server):
                             "description": "A page of matching figures, with facets.",
                             "content": {"application/json": {"schema": _figure_results()}},
                         },
-                        "429": {"description": "Too many requests from this address."},
+                        **_LIMITED,
                         "503": {"description": "The search index is being rebuilt."},
                     },
                 }
@@ -146,15 +157,29 @@ def description(server):
                     "summary": "Articles matching each query per month or year (format=json, csv)",
                     "parameters": [
                         *_FILTERS[1:],
-                        _parameter("q", "A query per series (repeat q, at most five)."),
+                        _SERIES,
                         _parameter(
                             "per",
                             "count, or thousand: per 1,000 articles published",
                             {"enum": ["count", "thousand"]},
                         ),
-                        _parameter("format", "json or csv", {"enum": ["json", "csv"]}),
+                        _parameter(
+                            "format",
+                            "json or csv; the chart page without it.",
+                            {"enum": ["json", "csv"]},
+                        ),
                     ],
-                    "responses": {"200": {"description": "Each query's points, oldest first."}},
+                    "responses": {
+                        "200": {
+                            "description": "Each query's points, oldest first.",
+                            "content": {
+                                "application/json": {"schema": {"type": "object"}},
+                                **_CSV,
+                                **_HTML,
+                            },
+                        },
+                        **_LIMITED,
+                    },
                 }
             },
             "/search/full-text.jsonl": {
@@ -165,7 +190,8 @@ def description(server):
                         "200": {
                             "description": "A line with the query, then one line per article.",
                             "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
-                        }
+                        },
+                        **_LIMITED,
                     },
                 }
             },
@@ -175,7 +201,7 @@ def description(server):
                     "parameters": [
                         *_FILTERS[1:],
                         *_FIGURE_FILTERS[:3],
-                        _parameter("q", "A query per series (repeat q, at most five)."),
+                        _SERIES,
                         _parameter(
                             "format",
                             "json or csv; the chart page without it.",
@@ -205,9 +231,11 @@ def description(server):
                                         },
                                     }
                                 },
-                                "text/csv": {"schema": {"type": "string"}},
+                                **_CSV,
+                                **_HTML,
                             },
-                        }
+                        },
+                        **_LIMITED,
                     },
                 }
             },

@@ -46,6 +46,10 @@ def test_each_series_has_its_own_colour_and_marker():
 def test_nothing_to_draw():
     drawn = chart.layout([], "%")
     assert drawn.lines == [] and drawn.y_ticks == [] and drawn.x_ticks == []
+    # Series that found nothing keep their lines, one per query, for the page to list.
+    drawn = chart.layout([series(query="a"), series(query="b")], "%")
+    assert [line.query for line in drawn.lines] == ["a", "b"]
+    assert all(line.points == [] for line in drawn.lines) and drawn.y_ticks == []
 
 
 def test_counts_get_whole_number_ticks():

@@ -174,6 +174,13 @@ def test_the_chart_draws_one_series_per_query(client, seeded_index):
     assert f'href="{hit.url}"' in html  # each point links to its sentence
 
 
+def test_a_chart_of_queries_that_find_nothing(client, seeded_index):
+    # Found by the API fuzz (tests/test_api_fuzz.py): two series, no figure, was a 500.
+    response = client.get("/figures/chart/", {"q": ["没有这个词", "也没有"], "unit": "%"})
+    assert response.status_code == 200
+    assert "没有匹配的数字" in response.content.decode()
+
+
 def test_a_chart_needs_a_unit(client, seeded_index):
     response = client.get("/figures/chart/", {"q": "航班"})
     assert response.status_code == 200
