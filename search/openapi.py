@@ -21,7 +21,8 @@ def _parameter(name, description, schema=_TEXT):
 _FILTERS = [
     _parameter(
         "q",
-        'The query: words, "exact phrases", AND, OR, NOT, -word, a NEAR/5 b, "a b"~5, 标题:, 作者:.',
+        'The query: words, "exact phrases", AND, OR, NOT, -word, a NEAR/5 b, "a b"~5, '
+        "标题:, 作者:.",
     ),
     _parameter("from", "First day of publication (YYYY-MM-DD).", _DATE),
     _parameter("to", "Last day of publication (YYYY-MM-DD).", _DATE),
