@@ -79,6 +79,8 @@ def test_search_and_open_a_result(page, live_server, seeded_index):
     page.locator("#site-search").press("Enter")
     page.wait_for_url("**/search/**")
     assert page.locator("mark", has_text="陆海新通道").first.is_visible()
+    assert page.locator(".facet a").first.is_visible()  # beside the results, open
+    assert not page.locator(".facets summary").is_visible()
     page.screenshot(path=str(OUTPUT / "search.png"), full_page=True)
     page.locator(".hit__snippet a").first.click()
     page.wait_for_url("**/2025/11/11/**#s*-p*")
@@ -105,6 +107,9 @@ def test_phone_layout_has_no_horizontal_scroll(browser, live_server, seeded_inde
     hits = page.locator(".hits").bounding_box()
     facets = page.locator(".facets").bounding_box()
     assert hits["y"] < facets["y"]  # results before the facets
+    assert not page.locator(".facet a").first.is_visible()  # folded away...
+    page.locator(".facets summary").click()
+    assert page.locator(".facet a").first.is_visible()  # ...and open with a tap
     page.goto(live_server.url + seeded_index[ZHONGXIN].get_absolute_url())
     page.screenshot(path=str(OUTPUT / "article-phone.png"), full_page=False)
     context.close()
