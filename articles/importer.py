@@ -10,14 +10,22 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 import reversion
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
-from . import services
+from . import services, triggers
 from .bulk import insert_rows
-from .models import Article, Author, Byline, Publication, Section, validate_publication_date
+from .models import (
+    Article,
+    Author,
+    Byline,
+    Change,
+    Publication,
+    Section,
+    validate_publication_date,
+)
 from .slugs import pinyin_slug, unique_slug
 from .text import join_paragraphs
 from .textformat import MalformedSource, parse, read_source
@@ -203,6 +211,12 @@ class Importer:
                 )
             )
         articles = Article.objects.bulk_create(articles)
+        # Each new article's own row logged it (articles.triggers): its parts need not.
+        with triggers.paused(connection, Change.Topic.ARTICLE, [a.pk for a in articles]):
+            self._create_parts(articles, new)
+        return articles
+
+    def _create_parts(self, articles, new):
         # Sections, bylines and figures go in as plain rows (articles.bulk): a new article's
         # parts need no model instance, and an archive brings millions of them.
         sections, bylines = [], []
@@ -233,7 +247,6 @@ class Importer:
             for article, parsed in zip(articles, new, strict=True)
             for position, section in enumerate(parsed.sections, start=1)
         )
-        return articles
 
     def _credits_of(self, parsed):
         """(author, role, position) of each person the article credits, each author once."""

@@ -12,6 +12,13 @@ goes, and a new row with a higher id takes its place.
   below N committed later. ``NOTIFY articles_change`` wakes the indexer at commit. ``TRUNCATE``,
   which fires no row events, logs "everything".
 
+A writer that creates an article and its parts in one transaction (the importer) may pause
+the logging of the parts (`paused`): on SQLite, where a row trigger costs as much as the row it
+logs, the triggers of the watches marked ``pausable`` skip a row whose key is in the pause
+table. The article's own row, logged in the same transaction, already sends it to be indexed
+whole, and readers only see committed rows. PostgreSQL logs a statement at a time and pauses
+nothing.
+
 Migrations call `create_sql` and `drop_sql`. SQLite cannot alter most of a table in place, so
 a migration that changes a watched table there copies it into a new one, and the triggers go
 with the old table. So after every ``migrate`` each app puts back whatever triggers of its
@@ -19,9 +26,11 @@ watches are missing (`install_missing`, from its AppConfig): a table's log can n
 to a migration.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 LOG_TABLE = "articles_change"
+PAUSE_TABLE = "articles_changepause"
 NOTIFY_CHANNEL = "articles_change"
 ADVISORY_LOCK_KEY = 7_302_215_017  # any constant; identifies the log's lock
 EVENTS = ("INSERT", "UPDATE", "DELETE")
@@ -34,25 +43,31 @@ class Watch:
     column: str  # holds the key of what a change to the row affects
     events: tuple = EVENTS
     watched: tuple = ()  # an UPDATE counts only when one of these columns changed (all if empty)
+    pausable: bool = False  # an INSERT is not logged while its key is paused (see `paused`)
 
 
 # What a change to a row of each of the archive's tables affects (search adds its dictionary's).
 ARCHIVE_WATCHES = (
     Watch("articles_article", "article", "id"),
-    Watch("articles_section", "article", "article_id"),
-    Watch("articles_byline", "article", "article_id"),
-    Watch("articles_figure", "article", "article_id"),
+    Watch("articles_section", "article", "article_id", pausable=True),
+    Watch("articles_byline", "article", "article_id", pausable=True),
+    Watch("articles_figure", "article", "article_id", pausable=True),
     Watch("articles_author", "author", "id", events=("UPDATE",), watched=("name",)),
     Watch("articles_publication", "publication", "id", events=("UPDATE",), watched=("name",)),
 )
 
 
-def create_sql(vendor, watches):
-    """The statements that create the triggers for ``watches`` on this database vendor."""
+def create_sql(vendor, watches, pausing=True):
+    """The statements that create the triggers for ``watches`` on this database vendor.
+
+    ``pausing`` False leaves the pause out (a database migrated to before its table).
+    """
     if vendor == "postgresql":
         return [_PG_FUNCTIONS] + [sql for watch in watches for sql in _pg_create(watch)]
     if vendor == "sqlite":
-        return [_sqlite_trigger(watch, event) for watch in watches for event in watch.events]
+        return [
+            _sqlite_trigger(watch, event, pausing) for watch in watches for event in watch.events
+        ]
     raise NotImplementedError(f"The change log has no triggers for {vendor}.")
 
 
@@ -109,7 +124,7 @@ def install_missing(connection, watches):
         with connection.cursor() as cursor:
             for statement in [
                 *drop_sql(connection.vendor, broken),
-                *create_sql(connection.vendor, broken),
+                *create_sql(connection.vendor, broken, pausing=PAUSE_TABLE in tables),
             ]:
                 cursor.execute(statement)
     return [watch.table for watch in broken]
@@ -119,10 +134,32 @@ def _trigger_name(watch, event):
     return f"{watch.table}_log_{event.lower()}"
 
 
+@contextmanager
+def paused(connection, topic, keys):
+    """Within a transaction: the pausable triggers do not log rows of ``keys`` of ``topic``.
+
+    For a writer that has just created those things (their own rows logged them) and now adds
+    their parts. Does nothing on PostgreSQL, whose statement triggers log a whole insert at
+    once. The pause is lifted before the block returns, whatever happens in it.
+    """
+    if connection.vendor != "sqlite" or not keys:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("paused() needs a transaction: the pause must end before a commit.")
+    rows = [(topic, str(key)) for key in keys]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {PAUSE_TABLE} (topic, key) VALUES (%s, %s)", rows)
+        try:
+            yield
+        finally:
+            cursor.execute(f"DELETE FROM {PAUSE_TABLE}")
+
+
 # -- SQLite
 
 
-def _sqlite_trigger(watch, event):
+def _sqlite_trigger(watch, event, pausing=True):
     if event == "INSERT":
         body = _sqlite_upsert(watch, "NEW")
     elif event == "DELETE":
@@ -134,6 +171,11 @@ def _sqlite_trigger(watch, event):
     when = ""
     if event == "UPDATE" and watch.watched:
         when = " WHEN " + " OR ".join(f"NEW.{name} IS NOT OLD.{name}" for name in watch.watched)
+    if event == "INSERT" and watch.pausable and pausing:
+        when = (
+            f" WHEN NOT EXISTS (SELECT 1 FROM {PAUSE_TABLE} WHERE topic = '{watch.topic}' "
+            f"AND key = CAST(NEW.{watch.column} AS TEXT))"
+        )
     return (
         f"CREATE TRIGGER {_trigger_name(watch, event)} AFTER {event}{columns} ON {watch.table}"
         f"{when} BEGIN {body} END"

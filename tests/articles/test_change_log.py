@@ -15,6 +15,7 @@ from articles.models import (
     Change,
     ChangeLogEpoch,
     ChangeLogReader,
+    ChangePause,
     Figure,
     Publication,
     Section,
@@ -222,3 +223,58 @@ def test_a_trigger_a_migration_dropped_is_back_after_migrate(two):
     before = changes.latest_id()
     Article.objects.filter(pk=first.pk).update(title="迁移之后")
     assert logged_since(before) == article_rows(first)
+
+
+def test_an_import_logs_each_new_article_once_and_leaves_no_pause():
+    from articles.importer import Importer
+    from tests.conftest import SEED_DATE, SEED_PATH
+
+    before = changes.latest_id()
+    report = Importer(SEED_DATE).import_file(SEED_PATH)
+    assert sorted(logged_since(before)) == sorted(article_rows(*report.created))
+    assert not ChangePause.objects.exists()
+    # The parts' own triggers still log an article that is not paused.
+    article = report.created[0]
+    before = changes.latest_id()
+    Section.objects.create(article=article, position=9, body="新增的一节。")
+    assert logged_since(before) == article_rows(article)
+
+
+def test_a_pause_ends_with_its_block_and_skips_only_its_own_articles(two):
+    first, second = two
+    before = changes.latest_id()
+    with transaction.atomic():
+        with triggers.paused(connection, Change.Topic.ARTICLE, [first.pk]):
+            Section.objects.create(article=first, position=9, body="暂停中的一节。")
+            Section.objects.create(article=second, position=9, body="另一篇的一节。")
+        assert not ChangePause.objects.exists()
+        Section.objects.create(article=first, position=10, body="暂停之后的一节。")
+    if connection.vendor == "sqlite":
+        assert sorted(logged_since(before)) == sorted(article_rows(second, first))
+    else:  # statement triggers: nothing is paused
+        assert sorted(logged_since(before)) == sorted(article_rows(first, second))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pause_outside_a_transaction_is_refused_on_sqlite(two):
+    if connection.vendor == "sqlite":
+        with pytest.raises(RuntimeError), triggers.paused(connection, "article", [two[0].pk]):
+            pass
+    else:  # PostgreSQL pauses nothing, anywhere
+        with triggers.paused(connection, "article", [two[0].pk]):
+            assert not ChangePause.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_that_fails_leaves_no_pause(two, monkeypatch):
+    from articles import importer
+    from tests.conftest import SEED_DATE, SEED_PATH
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(importer.services, "insert_figures", broken)
+    with pytest.raises(RuntimeError):
+        importer.Importer(SEED_DATE).import_file(SEED_PATH)
+    assert not ChangePause.objects.exists()
+    assert not Article.objects.exclude(pk__in=[article.pk for article in two]).exists()
