@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from articles import services
 from articles.models import Article, Author, Change, Figure, Section
@@ -38,6 +40,28 @@ def test_slug_is_readable_pinyin():
 def test_pinyin_slug(text, slug):
     assert pinyin_slug(text) == slug
     assert len(slug) <= 48
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["重庆", "银行", "长安", "重新", "行长", "朝阳", "音乐", "了解"]),
+            st.text(alphabet="重庆长行乐了中新互联ODLP 10，“”《》-·", min_size=1, max_size=6),
+            st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF).map(str),
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_slug_syllables_are_pypinyins_reading_of_the_whole_title(text):
+    """The slug reads each of pypinyin's words on its own (cached): the same as reading the
+    whole title, polyphones (重庆, 银行, 长安) included."""
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.seg.simpleseg import seg
+
+    from articles.slugs import _syllables
+
+    whole = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: chars)
+    assert [syllable for word in seg(text) for syllable in _syllables(word)] == whole
 
 
 def test_slug_is_cut_at_a_syllable():
