@@ -37,6 +37,9 @@ _SERIES = _parameter(
     "A query per series: repeat q, at most five.",
     {"type": "array", "items": _TEXT, "maxItems": 5},
 )
+_CHART_FORMAT = _parameter(
+    "format", "json or csv; the chart page without it.", {"enum": ["json", "csv"]}
+)
 _FIGURE_FILTERS = [
     _parameter("unit", "A unit: its family is searched (亿元, 万元 and 元 are one family)."),
     _parameter("min", "The smallest value, in the family's base unit (260亿, 1.5万, 20.2)."),
@@ -164,11 +167,7 @@ def description(server):
                             "count, or thousand: per 1,000 articles published",
                             {"enum": ["count", "thousand"]},
                         ),
-                        _parameter(
-                            "format",
-                            "json or csv; the chart page without it.",
-                            {"enum": ["json", "csv"]},
-                        ),
+                        _CHART_FORMAT,
                     ],
                     "responses": {
                         "200": {
@@ -203,11 +202,7 @@ def description(server):
                         *_FILTERS[1:],
                         *_FIGURE_FILTERS[:3],
                         _SERIES,
-                        _parameter(
-                            "format",
-                            "json or csv; the chart page without it.",
-                            {"enum": ["json", "csv"]},
-                        ),
+                        _CHART_FORMAT,
                     ],
                     "responses": {
                         "200": {
