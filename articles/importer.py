@@ -6,8 +6,10 @@ editor's corrections stay in each article's history) and never duplicates them.
 """
 
 import datetime
+import operator
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from functools import reduce
 
 import reversion
 from django.db import connection, transaction
@@ -69,24 +71,40 @@ class Importer:
     def import_text(self, text):
         return self.save(parse(text))
 
-    @transaction.atomic
     def save(self, parsed_articles):
+        """Save one file's articles, printed on this importer's day; its ImportReport."""
+        return self.save_files([(self.published_on, parsed_articles)])[0]
+
+    @transaction.atomic
+    def save_files(self, files):
+        """Save several files' articles together: ``files`` holds (day, parsed articles) pairs.
+
+        One ImportReport per file, in order. The files are saved as if one after the other, with
+        one set of statements for them all (a database round trip costs more than a row): so no
+        two of them may name the same article (title and day); `articles.loading` sees to it.
+        """
         try:
-            return self._save(parsed_articles)
+            return self._save_files(files)
         except BaseException:
             # Everything this call wrote rolls back, so the lookups must not
             # keep a publication or an author created in it.
             self._publication, self._authors = None, {}
             raise
 
-    def _save(self, parsed_articles):
-        report = ImportReport()
-        self._know_authors(credit.name for parsed in parsed_articles for credit in parsed.credits)
+    def _save_files(self, files):
+        reports = [ImportReport() for _file in files]
+        entries = [  # (file number, day, parsed article)
+            (number, day, parsed)
+            for number, (day, parsed_articles) in enumerate(files)
+            for parsed in parsed_articles
+        ]
+        self._know_authors(credit.name for *_where, parsed in entries for credit in parsed.credits)
         new = []
-        for parsed, article in self._match_saved(parsed_articles):
+        for entry, article in zip(entries, self._match_saved(entries), strict=True):
             if article is None:
-                new.append(parsed)
+                new.append(entry)
                 continue
+            report, parsed = reports[entry[0]], entry[2]
             # Nothing is lost: an editor's corrections stay in the article's history.
             if not Version.objects.get_for_object(article).exists():
                 _save_version(article, _("As it was before it was imported again"))
@@ -95,19 +113,25 @@ class Importer:
                 report.updated.append(article)
             else:
                 report.unchanged.append(article)
-        report.created = self._create(new)
-        for parsed in parsed_articles:
-            report.warnings += [
+        for (number, _day, _parsed), article in zip(new, self._create(new), strict=True):
+            reports[number].created.append(article)
+        for number, _day, parsed in entries:
+            reports[number].warnings += [
                 _("line %(line)d: %(message)s") % {"line": line, "message": message}
                 for line, message in parsed.warnings
             ]
+        for report in reports:
+            self._check_credits(report)
+        return reports
+
+    @staticmethod
+    def _check_credits(report):
         for article in report.created + report.updated:
             if not article.source and not article.byline:
                 report.warnings.append(
                     _("“%(title)s” has neither a byline nor a source line.")
                     % {"title": article.title}
                 )
-        return report
 
     # -- lookups
 
@@ -120,29 +144,35 @@ class Importer:
             )
         return self._publication
 
-    def _match_saved(self, parsed_articles):
-        """Pair each parsed article with the saved article it updates, or with None.
+    def _match_saved(self, entries):
+        """The saved article each (file, day, parsed article) entry updates, or None.
 
         An article is known by its title, day and publication. A title printed
         twice on one day (two briefs both headed 简讯) names two articles: the
         n-th article with that title in the file is the n-th one saved.
         """
-        titles = {parsed.title for parsed in parsed_articles}
-        saved = defaultdict(deque)
+        titles = defaultdict(set)
+        for _number, day, parsed in entries:
+            titles[day].add(parsed.title)
+        # One lookup of the article_known_by index per day's titles, ORed in one query.
+        known = reduce(
+            operator.or_,
+            (Q(published_on=day, title__in=sorted(names)) for day, names in titles.items()),
+            Q(pk__in=[]),
+        )
         found = (
-            Article.objects.filter(
-                publication=self.publication, published_on=self.published_on, title__in=titles
-            )
+            Article.objects.filter(known, publication=self.publication)
             .order_by()
             .prefetch_related("sections", "bylines__author")
         )
         # Sorted here: ordered in SQL, SQLite would walk the publication's articles in id
         # order instead of looking them up by the article_known_by index.
+        saved = defaultdict(deque)
         for article in sorted(found, key=lambda article: article.pk):
-            saved[article.title].append(article)
+            saved[article.published_on, article.title].append(article)
         return [
-            (parsed, saved[parsed.title].popleft() if saved[parsed.title] else None)
-            for parsed in parsed_articles
+            saved[day, parsed.title].popleft() if saved[day, parsed.title] else None
+            for _number, day, parsed in entries
         ]
 
     def _authors_for(self, credits):
@@ -188,22 +218,26 @@ class Importer:
     # -- writing
 
     def _create(self, new):
+        """Create the articles of (file, day, parsed article) entries, with their parts."""
         if not new:
             return []
-        taken = set(
-            Article.objects.filter(published_on=self.published_on).values_list("slug", flat=True)
-        )
+        taken = defaultdict(set)  # each day's slugs
+        days = {day for _number, day, _parsed in new}
+        for day, slug in Article.objects.filter(published_on__in=days).values_list(
+            "published_on", "slug"
+        ):
+            taken[day].add(slug)
         articles = []
-        for parsed in new:
-            slug = unique_slug(parsed.slug_base or pinyin_slug(parsed.title), taken)
-            taken.add(slug)
+        for _number, day, parsed in new:
+            slug = unique_slug(parsed.slug_base or pinyin_slug(parsed.title), taken[day])
+            taken[day].add(slug)
             articles.append(
                 Article(
                     publication=self.publication,
                     title=parsed.title,
                     deck=parsed.deck,
                     slug=slug,
-                    published_on=self.published_on,
+                    published_on=day,
                     byline=parsed.byline,
                     source=parsed.source,
                     script=parsed.script,
@@ -213,7 +247,7 @@ class Importer:
         articles = Article.objects.bulk_create(articles)
         # Each new article's own row logged it (articles.triggers): its parts need not.
         with triggers.paused(connection, Change.Topic.ARTICLE, [a.pk for a in articles]):
-            self._create_parts(articles, new)
+            self._create_parts(articles, [parsed for *_where, parsed in new])
         return articles
 
     def _create_parts(self, articles, new):

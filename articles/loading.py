@@ -154,6 +154,25 @@ def _batches(prepared_files):
         yield batch
 
 
+def _groups(prepared_files):
+    """The files in order, in groups saved together: a group never holds two files that name
+    the same article (title and day) or are the same content for the same day, so saving a
+    group at once is saving its files one after the other."""
+    group, articles, contents = [], set(), set()
+    for prepared in prepared_files:
+        day = prepared.source.published_on
+        names = {(day, parsed.title) for parsed in prepared.articles}
+        content = (prepared.sha256, day)
+        if group and (names & articles or content in contents):
+            yield group
+            group, articles, contents = [], set(), set()
+        group.append(prepared)
+        articles |= names
+        contents.add(content)
+    if group:
+        yield group
+
+
 # -- reading (in worker processes: no database)
 
 
@@ -212,17 +231,23 @@ class Loader:
         self._importer = None
 
     def load(self, files, progress=None):
+        return self.save(self._prepared(files, self._imported()), progress)
+
+    def save(self, prepared_files, progress=None):
+        """Save files read by `prepare`, in order; a Summary."""
         summary = Summary()
-        prepared_files = self._prepared(files, self._imported())
         for batch in _batches(prepared_files):
-            # Small files are saved many to a transaction, each in a savepoint of its own: a
-            # file is still saved whole or not at all, and a crash loses at most one batch,
-            # which the next run imports again. A batch with nothing to save takes no lock.
+            # Small files are saved many to a transaction, with one set of statements for a
+            # whole group of them (Importer.save_files): a crash loses at most one batch, which
+            # the next run imports again. A batch with nothing to save takes no lock.
             saving = [prepared for prepared in batch if prepared.articles]
             if saving:
                 with transaction.atomic():
-                    for prepared in saving:
-                        self._save(prepared, summary)
+                    for group in _groups(saving):
+                        try:
+                            self._save(group, summary)
+                        except MalformedSource as error:  # a group of one file
+                            summary.failed.append(Refusal(group[0].source.path, str(error)))
             for prepared in batch:
                 summary.files += 1
                 summary.bytes += prepared.source.size
@@ -254,39 +279,77 @@ class Loader:
         ) as pool:
             yield from pool.imap(loading_worker.prepare, files, chunksize=4)
 
-    def _save(self, prepared, summary):
-        source = prepared.source
-        importer = self._importer_for(source.published_on)
+    def _save(self, group, summary):
+        """Save a group of prepared files (see _groups) and record each as imported.
+
+        A file the importer refuses fails alone: the group is saved again file by file, each
+        whole or not at all.
+        """
+        importer = self._importer_for(group[0].source.published_on)
         try:
             with transaction.atomic():
-                report = importer.save(prepared.articles)
-                ImportedFile.objects.update_or_create(
-                    sha256=prepared.sha256,
-                    published_on=source.published_on,
-                    publication=importer.publication,
-                    defaults={
-                        "path": str(source.path)[-500:],
-                        "size": source.size,
-                        "articles": len(prepared.articles),
-                    },
+                reports = importer.save_files(
+                    [(prepared.source.published_on, prepared.articles) for prepared in group]
                 )
-        except MalformedSource as error:
-            summary.failed.append(Refusal(source.path, str(error)))
+                self._record(importer.publication, group)
+        except MalformedSource:
+            if len(group) == 1:
+                raise
+            for prepared in group:
+                try:
+                    self._save([prepared], summary)
+                except MalformedSource as error:
+                    summary.failed.append(Refusal(prepared.source.path, str(error)))
             return
-        summary.created += len(report.created)
-        summary.updated += len(report.updated)
-        summary.unchanged += len(report.unchanged)
-        summary.warnings += [(source.path, warning) for warning in report.warnings]
-        if self.listing:
-            summary.listed += [
-                (outcome, article)
-                for outcome in ("created", "updated", "unchanged")
-                for article in getattr(report, outcome)
-            ]
+        for prepared, report in zip(group, reports, strict=True):
+            path = prepared.source.path
+            summary.created += len(report.created)
+            summary.updated += len(report.updated)
+            summary.unchanged += len(report.unchanged)
+            summary.warnings += [(path, warning) for warning in report.warnings]
+            if self.listing:
+                summary.listed += [
+                    (outcome, article)
+                    for outcome in ("created", "updated", "unchanged")
+                    for article in getattr(report, outcome)
+                ]
+
+    @staticmethod
+    def _record(publication, group):
+        """An ImportedFile for each file of ``group``: a new one, or the same content's again."""
+        recorded = {
+            (imported.sha256, imported.published_on): imported
+            for imported in ImportedFile.objects.filter(
+                publication=publication, sha256__in={prepared.sha256 for prepared in group}
+            )
+        }
+        new, again = [], []
+        for prepared in group:
+            source = prepared.source
+            values = {
+                "path": str(source.path)[-500:],
+                "size": source.size,
+                "articles": len(prepared.articles),
+            }
+            imported = recorded.get((prepared.sha256, source.published_on))
+            if imported is None:
+                new.append(
+                    ImportedFile(
+                        sha256=prepared.sha256,
+                        published_on=source.published_on,
+                        publication=publication,
+                        **values,
+                    )
+                )
+            else:
+                for name, value in values.items():
+                    setattr(imported, name, value)
+                again.append(imported)
+        ImportedFile.objects.bulk_create(new)
+        ImportedFile.objects.bulk_update(again, ["path", "size", "articles"])
 
     def _importer_for(self, day):
         # One importer keeps its publication and author lookups across days.
         if self._importer is None:
             self._importer = Importer(day, self.publication, self.status)
-        self._importer.published_on = day
         return self._importer

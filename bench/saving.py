@@ -1,7 +1,7 @@
 """The saving side of an import alone: python -m bench.saving DIR [--profile]
 
 Reads every file of DIR first (articles.loading.prepare, in this process), then saves them as
-`import_articles` does (Loader._save, in transactions of BATCH_ARTICLES articles), into the
+`import_articles` does (Loader.save: transactions of BATCH_ARTICLES articles), into the
 database of DATABASE_URL, which should be freshly migrated. Reports the saving process's CPU
 and wall time per article: on PostgreSQL the difference is the time spent waiting on the
 server. --profile adds cProfile's top functions.
@@ -32,24 +32,20 @@ def main():
     import django
 
     django.setup()
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from articles.loading import Loader, Summary, _batches, prepare, source_files
+    from articles.loading import Loader, prepare, source_files
     from articles.models import Article
 
     files, _refused = source_files([options.directory])
     prepared = [prepare(source) for source in files]
     articles = sum(len(one.articles) for one in prepared)
     loader = Loader("重庆日报", Article.Status.PUBLISHED)
-    summary = Summary()
     profile = cProfile.Profile()
     cpu, wall = time.process_time(), time.perf_counter()
     if options.profile:
         profile.enable()
-    for batch in _batches(prepared):
-        with transaction.atomic():
-            for one in batch:
-                loader._save(one, summary)
+    summary = loader.save(prepared)
     if options.profile:
         profile.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall

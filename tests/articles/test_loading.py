@@ -147,7 +147,7 @@ def test_a_broken_file_is_reported_and_the_rest_imported(tmp_path):
 
 @pytest.mark.django_db
 def test_the_loader_keeps_each_file_whole_inside_a_batch(tmp_path, monkeypatch):
-    """Files share a transaction, each in its own savepoint: one failing saves none of itself."""
+    """Files share a transaction and their statements: one failing saves none of itself."""
     from articles import importer
 
     write(tmp_path, "2025-11-10.txt", brief("第一篇"))
@@ -157,7 +157,7 @@ def test_the_loader_keeps_each_file_whole_inside_a_batch(tmp_path, monkeypatch):
 
     def failing(self, new):
         created = create(self, new)
-        if any(parsed.title == "第三篇" for parsed in new):
+        if any(parsed.title == "第三篇" for *_where, parsed in new):
             raise importer.MalformedSource("第三篇 cannot be saved")
         return created
 
@@ -166,6 +166,49 @@ def test_the_loader_keeps_each_file_whole_inside_a_batch(tmp_path, monkeypatch):
     summary = Loader("重庆日报", Article.Status.PUBLISHED).load(files)
     assert [refusal.path.name for refusal in summary.failed] == ["2025-11-11.txt"]
     assert sorted(Article.objects.values_list("title", flat=True)) == ["第一篇", "第四篇"]
+
+
+@pytest.mark.django_db
+def test_files_saved_together_end_as_files_saved_one_after_the_other(tmp_path):
+    """Two pages of one day both print 简讯: the second names the article the first made, as
+    it did when each file was saved on its own; the same content twice is recorded once."""
+    write(tmp_path, "2025/11/11/第一版.txt", brief("简讯", "第一版的简讯。") + brief("头条"))
+    write(tmp_path, "2025/11/11/第二版.txt", brief("简讯", "第二版的简讯。"))
+    write(tmp_path, "2025/11/12/第一版.txt", brief("简讯", "第二天的简讯。"))
+    write(tmp_path, "copy/2025-11-12.txt", brief("简讯", "第二天的简讯。"))
+    files, _refused = source_files([tmp_path])
+    summary = Loader("重庆日报", Article.Status.PUBLISHED).load(files)
+    assert (summary.created, summary.updated, summary.unchanged) == (3, 1, 1)
+    saved = Article.objects.order_by("published_on", "title")
+    assert [(a.published_on.day, a.title, a.sections.get().body) for a in saved] == [
+        (11, "头条", "今天有一篇稿件，涉及企业120家。"),
+        (11, "简讯", "第二版的简讯。"),
+        (12, "简讯", "第二天的简讯。"),
+    ]
+    assert ImportedFile.objects.count() == 3  # the copy is the same content for the same day
+
+
+def test_groups_part_where_a_file_names_an_article_of_the_group():
+    from pathlib import Path
+
+    from articles.loading import Prepared, SourceFile, _groups
+    from articles.textformat import parse
+
+    def prepared(name, day, text, sha256):
+        return Prepared(SourceFile(Path(name), day, 1), sha256, parse(text))
+
+    day, next_day = datetime.date(2025, 11, 11), datetime.date(2025, 11, 12)
+    files = [
+        prepared("a", day, brief("简讯") + brief("头条"), "1"),
+        prepared("b", next_day, brief("简讯"), "2"),
+        prepared("c", day, brief("简讯"), "3"),  # 简讯 of the 11th again: a new group
+        prepared("d", day, brief("要闻"), "3"),  # c's content for the same day: a new group
+    ]
+    assert [[one.source.path.name for one in group] for group in _groups(files)] == [
+        ["a", "b"],
+        ["c"],
+        ["d"],
+    ]
 
 
 # -- crashes
