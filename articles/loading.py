@@ -2,8 +2,10 @@
 
 `source_files` finds the files to import and the day each was printed. `Loader.load` reads
 them (parsing, pinyin and key figures in ``jobs`` processes, which need no database) and saves
-each file whole in one transaction, in order, with a record of its content's hash
-(articles.models.ImportedFile). Running the same import again skips every file already imported
+them in order, each file whole or not at all, with a record of its content's hash
+(articles.models.ImportedFile): files go by batches of about BATCH_ARTICLES articles, one
+transaction each, and a batch's files are written by one set of statements (`_groups`,
+`Importer.save_files`). Running the same import again skips every file already imported
 unchanged, so an interrupted import finishes where it stopped.
 
 A file's day comes from ``--date``, or from its name or folders: ``2025-11-11.txt``,
