@@ -121,11 +121,12 @@ class Importer:
                 for line, message in parsed.warnings
             ]
         for report in reports:
-            self._check_credits(report)
+            self._warn_uncredited(report)
         return reports
 
     @staticmethod
-    def _check_credits(report):
+    def _warn_uncredited(report):
+        """A warning for each article the report saved without a byline or a source line."""
         for article in report.created + report.updated:
             if not article.source and not article.byline:
                 report.warnings.append(
