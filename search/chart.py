@@ -23,7 +23,7 @@ MARKERS = ("circle", "square", "triangle", "diamond", "cross")
 class Point:
     x: float
     y: float
-    hit: object  # search.figures.FigureHit
+    hit: object  # has published_on, amount, url and caption (search.figures.FigureHit)
 
 
 @dataclass

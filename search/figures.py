@@ -105,6 +105,12 @@ class FigureHit:
     url: str  # the article page, at the figure's sentence
 
     @property
+    def caption(self):
+        """What a chart's point says of it: 2025-11-11 260亿美元 · 项目金额."""
+        caption = f"{self.published_on.isoformat()} {self.printed}"
+        return f"{caption} · {self.label}" if self.label else caption
+
+    @property
     def normalized(self):
         """The value in the family's base unit, as newspapers write numbers: 2.6万 吨."""
         family = "" if self.family == units.NO_UNIT else self.family

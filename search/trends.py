@@ -49,10 +49,14 @@ class Point:
     value: float  # count, or count per 1,000 articles
     url: str  # the search restricted to the period
 
-    # What search.chart.layout reads.
+    # What search.chart.layout and the chart's points read.
     @property
     def published_on(self):
         return self.period.start
+
+    @property
+    def caption(self):
+        return f"{self.period.key}: {self.value}"
 
     @property
     def amount(self):

@@ -172,6 +172,7 @@ def test_the_chart_draws_one_series_per_query(client, seeded_index):
     assert "<table>" in html  # the table fallback
     hit = response.context["series"][0][0].points[0]
     assert f'href="{hit.url}"' in html  # each point links to its sentence
+    assert f"<title>航班 · {hit.published_on.isoformat()} {hit.printed}" in html
 
 
 def test_a_chart_of_queries_that_find_nothing(client, seeded_index):

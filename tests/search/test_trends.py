@@ -70,6 +70,7 @@ def test_the_page_draws_an_accessible_chart_with_a_table(client, spread):
     assert html.count('class="chart__series"') == 2
     point = response.context["series"][0][0].points[2]
     assert point.url in html.replace("&amp;", "&")
+    assert f"<title>航班 · {point.period.key}: {point.value}</title>" in html
     followed = client.get(point.url)
     assert followed.context["outcome"].count == point.count == 3
 
