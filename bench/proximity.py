@@ -251,8 +251,8 @@ def report(result):
         "20), since a slop would let their own characters drift apart too (see "
         "search.backends.tantivy.analysis.near_phrases); the cost grows with the distance and "
         "with the number of articles holding both strings. This corpus repeats the seed's "
-        "sentences, so these strings are in 40% to 95% of its articles; in a real archive "
-        "they are in far fewer.",
+        "sentences, so these strings are in 40% to nearly all of its articles; in a real "
+        "archive they are in far fewer.",
     ]
     return "\n".join(lines) + "\n"
 
