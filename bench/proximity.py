@@ -2,7 +2,7 @@
 
 Proximity (``"陆海 通道"~5``, ``陆海 NEAR/5 通道``) changed the exact-match stream: a line break
 is now 2 * MAX_NEAR_DISTANCE + 2 positions wide instead of 2, so that no near phrase reaches
-from one line into another (search.backends.tantivy.analysis.gram_stream). The break tokens are
+from one line into another (search.backends.analysis.gram_stream). The break tokens are
 dropped by the gram tokenizer, so they cost tokenising and no postings.
 
 This measures, on the benchmark's corpus (bench/out/corpus-<n>, made by bench.corpus):
@@ -86,7 +86,7 @@ def build(path, streams):
 
 def streams_with(documents, break_tokens):
     """Gram streams of ``documents`` with line breaks of ``break_tokens`` tokens."""
-    from search.backends.tantivy import analysis
+    from search.backends import analysis
 
     saved = analysis._BREAK
     analysis._BREAK = " " + " ".join([analysis.LINE_BREAK] * break_tokens) + " "
@@ -152,7 +152,7 @@ def measure(options):
     os.environ.setdefault("SECRET_KEY", "bench-only")
     sys.path.insert(0, str(REPO))
     django.setup()
-    from search.backends.tantivy.analysis import _BREAK_TOKENS, MAX_NEAR_DISTANCE
+    from search.backends.analysis import _BREAK_TOKENS, MAX_NEAR_DISTANCE
 
     corpus = Path(options.corpus or REPO / "bench" / "out" / f"corpus-{options.articles}")
     if not corpus.exists():
@@ -249,7 +249,7 @@ def report(result):
         "characters.",
         "- Longer strings need one exact phrase per gap and order (12 at 5 characters, 42 at "
         "20), since a slop would let their own characters drift apart too (see "
-        "search.backends.tantivy.analysis.near_phrases); the cost grows with the distance and "
+        "search.backends.analysis.near_phrases); the cost grows with the distance and "
         "with the number of articles holding both strings. This corpus repeats the seed's "
         "sentences, so these strings are in 40% to nearly all of its articles; in a real "
         "archive they are in far fewer.",

@@ -1,7 +1,7 @@
-"""The Chinese analyser the tantivy backend uses (see search.backends.tantivy.analysis)."""
+"""The Chinese analyser the search backends use (see search.backends.analysis)."""
 
 from . import tokenize
-from .backends.tantivy.analysis import anchored_phrase, gram_stream, near_phrases, spaces_marked
+from .backends.analysis import anchored_phrase, gram_stream, near_phrases, spaces_marked
 
 
 class ChineseAnalyzer:

@@ -59,7 +59,7 @@ MAX_TERMS = 32
 # parser (about four stack frames per level) far from Python's recursion limit.
 MAX_DEPTH = 16
 # Proximity, in characters between the two terms.  Engines answer up to MAX_NEAR_DISTANCE
-# exactly (search.backends.tantivy.analysis has the same limit).
+# exactly (search.backends.analysis has the same limit).
 NEAR_DISTANCE = 10
 MAX_NEAR_DISTANCE = 20
 

@@ -8,7 +8,7 @@ import pytest
 import tantivy
 
 from search.analysis import ChineseAnalyzer
-from search.backends.tantivy.analysis import MAX_NEAR_DISTANCE
+from search.backends.analysis import MAX_NEAR_DISTANCE
 from search.backends.tantivy.schema import gram_tokenizer
 from search.tokenize import normalize
 from tests.search.test_tokenize import seed_paragraphs

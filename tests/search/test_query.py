@@ -321,7 +321,7 @@ def test_positive_terms_skip_negated_and_duplicates():
 
 
 def test_the_language_and_the_engine_agree_on_the_farthest_near():
-    from search.backends.tantivy.analysis import MAX_NEAR_DISTANCE as ENGINE_MAX
+    from search.backends.analysis import MAX_NEAR_DISTANCE as ENGINE_MAX
 
     assert MAX_NEAR_DISTANCE == ENGINE_MAX
 

@@ -44,8 +44,10 @@ from haystack.exceptions import SearchBackendError
 from haystack.models import SearchResult
 from haystack.utils import get_identifier
 
-from .analysis import SimpleAnalyzer
-from .highlight import Highlighter
+from ..analysis import SimpleAnalyzer
+from ..errors import IndexSchemaMismatch
+from ..fields import date_buckets
+from ..highlight import Highlighter
 from .query import Compiler, UnsupportedLookup
 from .schema import (
     DATE,
@@ -60,7 +62,6 @@ from .schema import (
     field_specs,
     fingerprint,
     gram_tokenizer,
-    to_datetime,
 )
 from .sorting import SortKey, sorted_hits
 from .store import Store
@@ -73,10 +74,6 @@ MLT_TERMS = 25
 TOTAL = "_total"
 HIGHLIGHT_OPTIONS = ("fragment_chars", "max_snippets")
 _EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
-
-
-class IndexSchemaMismatch(SearchBackendError):
-    """The current generation was built for other fields: it must be rebuilt, never wiped."""
 
 
 class TantivySearchBackend(BaseSearchBackend):
@@ -431,7 +428,7 @@ class TantivySearchBackend(BaseSearchBackend):
             aggregations[name] = {"terms": {"field": name, "size": size}}
         buckets = {}
         for name, options in (date_facets or {}).items():
-            buckets[name] = _date_buckets(options)
+            buckets[name] = date_buckets(options, _nanos)
             aggregations[name] = {
                 "range": {
                     "field": name,
@@ -596,37 +593,6 @@ def from_index(spec, value):
 
 def _idf(total, frequency):
     return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
-
-
-_FIXED_GAPS = {
-    "day": datetime.timedelta(days=1),
-    "hour": datetime.timedelta(hours=1),
-    "minute": datetime.timedelta(minutes=1),
-    "second": datetime.timedelta(seconds=1),
-}
-
-
-def _step(moment, gap_by, amount):
-    if gap_by in _FIXED_GAPS:
-        return moment + _FIXED_GAPS[gap_by] * amount
-    months = amount * (12 if gap_by == "year" else 1)
-    year, month = divmod(moment.month - 1 + months, 12)
-    year += moment.year
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
-
-
-def _date_buckets(options):
-    """(bucket start, from, to) in tantivy's nanoseconds for a haystack date facet."""
-    start = to_datetime(options["start_date"])
-    end = to_datetime(options["end_date"])
-    gap_by, amount = options["gap_by"], int(options.get("gap_amount", 1))
-    buckets = []
-    while start < end and len(buckets) < 10_000:
-        following = min(_step(start, gap_by, amount), end)
-        buckets.append((start, _nanos(start), _nanos(following)))
-        start = following
-    return buckets
 
 
 def _nanos(moment):

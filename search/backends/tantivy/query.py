@@ -30,8 +30,9 @@ from haystack.exceptions import SearchBackendError
 from haystack.inputs import AutoQuery, BaseInput, Exact, Not
 from haystack.utils import get_model_ct
 
+from ..analysis import MAX_NEAR_DISTANCE
+from ..errors import UnsupportedLookup
 from ..inputs import Near
-from .analysis import MAX_NEAR_DISTANCE
 from .schema import BOOLEAN, DATE, FLOAT, INTEGER, KEYWORD, META_CT, TEXT, to_datetime
 
 # How much an exact match in a boosted field (a title) adds, per unit of boost.
@@ -40,10 +41,6 @@ FIELD_BOOST_WEIGHT = 1.0
 GRAM_WEIGHT = 0.5
 PROXIMITY_SLOP = 12
 PROXIMITY_WEIGHT = 0.5
-
-
-class UnsupportedLookup(SearchBackendError):
-    """A lookup this backend cannot answer on that field."""
 
 
 class TantivySearchQuery(BaseSearchQuery):

@@ -1,17 +1,26 @@
 """From haystack's SearchFields to a tantivy schema, and from prepared data to documents."""
 
-import datetime
-import hashlib
 import json
-from dataclasses import asdict, dataclass
 
 import tantivy
 from django.utils.encoding import force_str
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 
-from .analysis import GRAM_STOP_WORDS
+from .. import fields
+from ..analysis import GRAM_STOP_WORDS
+from ..fields import (  # noqa: F401 (the kinds, as the rest of the backend names them)
+    BOOLEAN,
+    DATE,
+    FLOAT,
+    INTEGER,
+    KEYWORD,
+    STORED,
+    TEXT,
+    FieldSpec,
+    field_specs,
+    to_datetime,
+)
 
-GRAMS_SUFFIX = "__g"
 GRAM_TOKENIZER = "na_whitespace"
 # Bump when build_schema() maps the same fields differently, or the analysis streams change,
 # so old indexes are rebuilt.
@@ -22,78 +31,10 @@ STATE_FIELD = "_state"
 META_CT = "_meta"
 META_ID = "_meta.state"
 
-TEXT = "text"  # analysed: words for ranking, grams for exact matching
-KEYWORD = "keyword"  # one exact value (facets, identifiers)
-DATE = "date"
-INTEGER = "integer"
-FLOAT = "float"
-BOOLEAN = "boolean"
-STORED = "stored"  # kept for display, not searchable
-
-_FIELD_TYPES = {
-    "date": DATE,
-    "datetime": DATE,
-    "integer": INTEGER,
-    "float": FLOAT,
-    "boolean": BOOLEAN,
-}
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    kind: str
-    multivalued: bool = False
-    stored: bool = True
-    boost: float = 1.0
-    document: bool = False
-    haystack_type: str = "string"
-
-    @property
-    def grams(self):
-        return self.name + GRAMS_SUFFIX
-
-    @property
-    def sortable(self):
-        return self.kind in (DATE, INTEGER, FLOAT, BOOLEAN, KEYWORD)
-
-
-def field_specs(searchfields):
-    """One FieldSpec per haystack field, plus haystack's three bookkeeping fields."""
-    specs = {
-        ID: FieldSpec(ID, KEYWORD),
-        DJANGO_CT: FieldSpec(DJANGO_CT, KEYWORD),
-        DJANGO_ID: FieldSpec(DJANGO_ID, KEYWORD),
-    }
-    for field in searchfields.values():
-        if not field.indexed:
-            kind = STORED
-        elif getattr(field, "facet_for", None) is not None or _is_facet(field):
-            kind = KEYWORD
-        else:
-            kind = _FIELD_TYPES.get(field.field_type, TEXT)
-        specs[field.index_fieldname] = FieldSpec(
-            name=field.index_fieldname,
-            kind=kind,
-            multivalued=field.is_multivalued,
-            stored=field.stored,
-            boost=float(field.boost or 1.0),
-            document=field.document,
-            haystack_type=field.field_type or "string",
-        )
-    return specs
-
-
-def _is_facet(field):
-    from haystack.fields import FacetField
-
-    return isinstance(field, FacetField)
-
 
 def fingerprint(specs):
     """Changes when the schema changes, so an index built for another schema is not reused."""
-    data = json.dumps([SCHEMA_VERSION, [asdict(spec) for spec in specs.values()]], sort_keys=True)
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
+    return fields.fingerprint(specs, SCHEMA_VERSION)
 
 
 def gram_tokenizer():
@@ -127,17 +68,6 @@ def build_schema(specs):
             builder.add_bytes_field(spec.name, stored=True, indexed=False)
     builder.add_bytes_field(STATE_FIELD, stored=True, indexed=False)
     return builder.build()
-
-
-def to_datetime(value):
-    """tantivy stores instants; a date is its midnight in UTC."""
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-        return value
-    if isinstance(value, datetime.date):
-        return datetime.datetime(value.year, value.month, value.day)
-    return datetime.datetime.fromisoformat(str(value))
 
 
 class DocumentBuilder:

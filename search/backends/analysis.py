@@ -1,17 +1,16 @@
-"""What the backend needs from a language: how to normalise and cut text.
+"""What a backend needs from a language: how to normalise and cut text.
 
-The backend indexes every analysed text field twice:
+Every engine of this project indexes each analysed text field twice, from the same streams:
 
-- ``<field>``: words, fed as a ``tantivy.PreTokenizedString`` whose token
-  offsets point into the original text. BM25 over words ranks the hits.
-- ``<field>__g``: the exact-match stream, one plain string of
-  whitespace-separated tokens that tantivy's whitespace tokenizer splits:
-  every character and every character bigram of the normalised text, so that
-  any substring is found with a phrase query over bigrams, and two strings
-  near each other with a phrase query over both (`near_phrases`). Marker
-  tokens stand at the start and the end of each value (``startswith``,
-  ``endswith``) and between its lines; text can never produce them, since
-  every other token is one or two characters long.
+- ``<field>``: words, with offsets into the original text, which rank the hits (tantivy takes
+  them as a ``PreTokenizedString``; OpenSearch as words joined by spaces);
+- ``<field>__g``: the exact-match stream, one plain string of whitespace-separated tokens
+  that the engine's whitespace tokenizer splits: every character and every character bigram
+  of the normalised text, so that any substring is found with a phrase query over bigrams,
+  and two strings near each other with a phrase query over both (`near_phrases`). Marker
+  tokens stand at the start and the end of each value (``startswith``, ``endswith``) and
+  between its lines; text can never produce them, since every other token is one or two
+  characters long.
 
 An analyser is any object with the methods of `Analyzer`. `SimpleAnalyzer`
 works for space-separated languages and needs nothing beyond the standard
