@@ -14,6 +14,11 @@ from dataclasses import asdict, dataclass
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 
 GRAMS_SUFFIX = "__g"
+# An index keeps its own state (the change-log checkpoint and more; see
+# search/capabilities.py) in one document, kept apart from every model's by its django_ct.
+STATE_FIELD = "_state"
+META_CT = "_meta"
+META_ID = "_meta.state"
 
 TEXT = "text"  # analysed: words for ranking, grams for exact matching
 KEYWORD = "keyword"  # one exact value (facets, identifiers)

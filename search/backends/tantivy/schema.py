@@ -14,6 +14,9 @@ from ..fields import (  # noqa: F401 (the kinds, as the rest of the backend name
     FLOAT,
     INTEGER,
     KEYWORD,
+    META_CT,
+    META_ID,
+    STATE_FIELD,
     STORED,
     TEXT,
     FieldSpec,
@@ -25,11 +28,6 @@ GRAM_TOKENIZER = "na_whitespace"
 # Bump when build_schema() maps the same fields differently, or the analysis streams change,
 # so old indexes are rebuilt.
 SCHEMA_VERSION = 4
-# The index's own state (see TantivySearchBackend.index_state) is one document, kept apart
-# from every model's by its django_ct.
-STATE_FIELD = "_state"
-META_CT = "_meta"
-META_ID = "_meta.state"
 
 
 def fingerprint(specs):
