@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install lock run test lint format check-deploy bench bench-smoke bench-faults messages \
-	screenshot clean
+	screenshot clean opensearch opensearch-stop
 
 help:
 	@echo "make run     install, migrate, load the seed articles, index them, serve http://127.0.0.1:8000"
@@ -19,6 +19,9 @@ help:
 	@echo "make bench-faults  32 clients for 60 s while a worker, the indexer and PostgreSQL fail"
 	@echo "             (writes bench/FAULTS.md)"
 	@echo "make lock    regenerate requirements/*.lock (hashed) after editing pyproject.toml"
+	@echo "make opensearch       start a local OpenSearch 2.19 node (Java 17, Maven) at"
+	@echo "             http://127.0.0.1:9200, 512 MB heap, data in var/opensearch/ (opensearch/README.md)"
+	@echo "make opensearch-stop  stop every local OpenSearch node"
 
 # The venv's own pip (Python 3.11's) installs the locks: nothing unhashed is fetched, not even pip.
 $(BIN)/python:
@@ -110,6 +113,12 @@ bench-smoke: install
 
 screenshot: install
 	$(BIN)/python -m tests.screenshot docs/screenshot.png
+
+opensearch:
+	scripts/opensearch start
+
+opensearch-stop:
+	scripts/opensearch stop --all
 
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache .ruff_cache
