@@ -51,6 +51,24 @@ def _empty_search_index(request):
     yield
 
 
+@pytest.fixture(scope="session")
+def opensearch_node():
+    """A real OpenSearch node for the session (OPENSEARCH_URL, or one started on port 9250).
+
+    Outside CI a node that cannot start skips the test loudly; with CI=true it fails it.
+    This run's indexes are deleted at the end.
+    """
+    from haystack import connections
+
+    from tests import opensearch_node
+
+    url = opensearch_node.node_url()
+    yield url
+    for alias in ("opensearch",):
+        backend = connections[alias].get_backend()
+        backend.conn.indices.delete(index=f"{backend.alias}--g*", ignore_unavailable=True)
+
+
 @pytest.fixture
 def indexer(db):
     """The indexer, in this process and on this test's database connection."""

@@ -220,27 +220,50 @@ AXES_CLIENT_IP_CALLABLE = "newsarchive.middleware.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
-# Search: the tantivy index is a rebuildable copy of the database on local disk.
+# Search: an index is a rebuildable copy of the database. SEARCH_ENGINE picks the engine:
+# "tantivy" (the default: an embedded index on each host's disk) or "opensearch" (one shared
+# cluster at OPENSEARCH_URL, a comma-separated list of nodes, for archives that outgrow one
+# machine; see the README's "When one machine is not enough").
+SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "tantivy")
 SEARCH_INDEX_PATH = Path(os.environ.get("SEARCH_INDEX_PATH", VAR_DIR / "index"))
 # The key figures (数说) have an index of their own: they never weigh on articles' ranking.
 FIGURE_INDEX_PATH = Path(os.environ.get("FIGURE_INDEX_PATH", VAR_DIR / "figure-index"))
+OPENSEARCH_URL = env_list("OPENSEARCH_URL", ["http://127.0.0.1:9200"])
+OPENSEARCH_INDEX_PREFIX = os.environ.get("OPENSEARCH_INDEX_PREFIX", "newsarchive")
 JIEBA_CACHE_DIR = VAR_DIR / "cache" / "jieba"
 _ARTICLE_INDEX = "search.search_indexes.ArticleIndex"
 _FIGURE_INDEX = "search.search_indexes.FigureIndex"
-HAYSTACK_CONNECTIONS = {
-    "default": {
-        "ENGINE": "search.backends.tantivy.TantivyEngine",
-        "PATH": str(SEARCH_INDEX_PATH),
+
+
+def search_connection(name, path):
+    """One index's haystack connection on the chosen engine."""
+    if SEARCH_ENGINE == "opensearch":
+        engine = {
+            "ENGINE": "search.backends.opensearch.OpenSearchEngine",
+            "URL": OPENSEARCH_URL,
+            "INDEX_NAME": f"{OPENSEARCH_INDEX_PREFIX}-{name}",
+            "SHARDS": int(os.environ.get("OPENSEARCH_SHARDS", "1")),
+            "REPLICAS": int(os.environ.get("OPENSEARCH_REPLICAS", "0")),
+        }
+    elif SEARCH_ENGINE == "tantivy":
+        engine = {"ENGINE": "search.backends.tantivy.TantivyEngine", "PATH": str(path)}
+    else:
+        raise ValueError(f"SEARCH_ENGINE must be tantivy or opensearch, not {SEARCH_ENGINE!r}.")
+    return {
+        **engine,
         "ANALYZER": "search.analysis.ChineseAnalyzer",
         # A failed search is an error page, never an empty result that looks like an answer.
         "SILENTLY_FAIL": False,
+    }
+
+
+HAYSTACK_CONNECTIONS = {
+    "default": {
+        **search_connection("articles", SEARCH_INDEX_PATH),
         "EXCLUDED_INDEXES": [_FIGURE_INDEX],
     },
     "figures": {
-        "ENGINE": "search.backends.tantivy.TantivyEngine",
-        "PATH": str(FIGURE_INDEX_PATH),
-        "ANALYZER": "search.analysis.ChineseAnalyzer",
-        "SILENTLY_FAIL": False,
+        **search_connection("figures", FIGURE_INDEX_PATH),
         "EXCLUDED_INDEXES": [_ARTICLE_INDEX],
     },
 }

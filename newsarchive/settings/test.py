@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, HAYSTACK_CONNECTIONS, INSTALLED_APPS
+from .base import DATABASES, HAYSTACK_CONNECTIONS, INSTALLED_APPS, env_list
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
@@ -51,6 +51,16 @@ HAYSTACK_CONNECTIONS = {
         "ENGINE": "search.backends.tantivy.TantivyEngine",
         "PATH": str(_run_dir / "toy-index"),
         "EXCLUDED_INDEXES": [_ARTICLES, _FIGURES],
+    },
+    # OpenSearch, the contract tests' third engine: a node the tests start (tests/opensearch_node.py)
+    # or the one OPENSEARCH_URL names. Each test run has indexes of its own.
+    "opensearch": {
+        "ENGINE": "search.backends.opensearch.OpenSearchEngine",
+        "URL": env_list("OPENSEARCH_URL", ["http://127.0.0.1:9250"]),
+        "INDEX_NAME": f"test-{_run_dir.name.lower()}-articles",
+        "ANALYZER": "search.analysis.ChineseAnalyzer",
+        "SILENTLY_FAIL": False,
+        "EXCLUDED_INDEXES": [_FIGURES, _NOTES],
     },
     # haystack's own Whoosh backend, the contract tests' second engine.
     "whoosh": {

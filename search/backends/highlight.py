@@ -120,6 +120,43 @@ class Highlighter:
         return "".join(parts)
 
 
+class MarksText:
+    """A backend's snippets, leads and keyword in context, on the original characters (the
+    capabilities of search/capabilities.py). The backend has ``analyzer`` and ``compiler``."""
+
+    def snippets(self, text, terms, **options):
+        """The best lines of ``text`` for ``terms``, as `Snippet` (line, html, matches)."""
+        return Highlighter(self.analyzer, terms, **options).snippets(text)
+
+    def lead(self, text, **options):
+        return Highlighter(self.analyzer, [], **options).lead(text)
+
+    def concordance(self, text, terms, width=30):
+        """Every match of ``terms`` in ``text`` with ``width`` characters on each side."""
+        return Highlighter(self.analyzer, terms).concordance(text, width=width)
+
+    def highlight_terms(self, query):
+        """The exact strings a query's positive terms match, as snippets should mark them."""
+        return self.compiler.compile(query).highlight_terms
+
+    def result_highlighter(self, highlight, terms):
+        """For haystack's ``highlight`` search option (True, or a dict of options): a
+        `Highlighter`, or None when the search asked for none."""
+        if not highlight:
+            return None
+        options = highlight if isinstance(highlight, dict) else {}
+        options = {
+            key: options[key] for key in ("fragment_chars", "max_snippets") if key in options
+        }
+        return Highlighter(self.analyzer, terms, **options)
+
+    def highlighted(self, highlighter, fields):
+        """haystack's ``highlighted`` entry of a result: snippets of its document field."""
+        text = fields.get(self.content_field, "") or ""
+        snippets = highlighter.snippets(text) or [highlighter.lead(text)]
+        return {self.content_field: [snippet.html for snippet in snippets]}
+
+
 def _line_starts(text):
     starts = [0]
     position = text.find("\n")

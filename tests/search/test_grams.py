@@ -1,5 +1,7 @@
-"""Exact-match grams (search.analysis): the stream, the phrase, and a real tantivy index."""
+"""Exact-match grams (search.analysis): the stream, the phrase, and real indexes: tantivy's, and
+OpenSearch's (the same streams, the same answers)."""
 
+import os
 import random
 from itertools import pairwise, product
 from pathlib import Path
@@ -128,6 +130,75 @@ class GramIndex:
         return {self.searcher.doc(address)["id"][0] for _, address in hits}
 
 
+class OpenSearchGramIndex:
+    """The same field in a real OpenSearch index, analysed and queried as the backend does."""
+
+    def __init__(self, url: str, name: str, texts: list) -> None:
+        from opensearchpy import OpenSearch
+        from opensearchpy.helpers import bulk
+
+        from search.backends.opensearch.mapping import GRAMS_ANALYZER, index_body
+        from search.backends.opensearch.query import DslCompiler
+
+        self.client = OpenSearch(hosts=[url])
+        self.name = name
+        analysis = index_body({})["settings"]["analysis"]
+        self.client.indices.delete(index=name, ignore_unavailable=True)
+        self.client.indices.create(
+            index=name,
+            body={
+                "settings": {"number_of_shards": 1, "number_of_replicas": 0, "analysis": analysis},
+                "mappings": {"properties": {"g": {"type": "text", "analyzer": GRAMS_ANALYZER}}},
+            },
+        )
+        documents = [[text] if isinstance(text, str) else text for text in texts]
+        bulk(
+            self.client,
+            ({"_index": name, "_id": n, "g": grams(v)} for n, v in enumerate(documents)),
+            refresh=True,
+        )
+        self.compiler = DslCompiler({}, analyzer, "text")
+
+    def find(self, text: str, start=False, end=False) -> set[int]:
+        return self._found(self._phrase(gram_phrase(text, start=start, end=end)))
+
+    def near(self, first: str, second: str, distance: int) -> set[int]:
+        phrases = analyzer.near_phrases(first, second, distance)
+        return self._found({"bool": {"should": [self._phrase(p, slop) for p, slop in phrases]}})
+
+    def _phrase(self, phrase, slop=0):
+        if len(phrase) == 1:
+            return self.compiler.term("g", phrase[0][1])
+        return self.compiler.phrase("g", phrase, slop)
+
+    def _found(self, query) -> set[int]:
+        body = {"query": query, "size": 1000, "_source": False}
+        return {
+            int(hit["_id"])
+            for hit in self.client.search(index=self.name, body=body)["hits"]["hits"]
+        }
+
+    def close(self):
+        self.client.indices.delete(index=self.name, ignore_unavailable=True)
+
+
+@pytest.fixture(params=["tantivy", "opensearch"])
+def make_gram_index(request, tmp_path):
+    """Builds a gram index of some texts on each engine."""
+    made = []
+
+    def make(texts):
+        if request.param == "tantivy":
+            return GramIndex(tmp_path, texts)
+        url = request.getfixturevalue("opensearch_node")
+        made.append(OpenSearchGramIndex(url, f"test-grams-{os.getpid()}-{len(made)}", texts))
+        return made[-1]
+
+    yield make
+    for index in made:
+        index.close()
+
+
 @pytest.fixture(scope="module")
 def seed_documents() -> list[str]:
     """The seed's paragraphs, three to a document, so that documents have paragraph breaks."""
@@ -180,11 +251,11 @@ def test_nothing_matches_across_a_paragraph_break(gram_index, seed_documents):
     assert checked > 10
 
 
-def test_phrases_find_exactly_the_paragraphs_containing_them(tmp_path):
+def test_phrases_find_exactly_the_paragraphs_containing_them(make_gram_index):
     """On a two-letter alphabet every short string occurs somewhere: only paragraphs may match."""
     rng = random.Random(7)
     texts = ["".join(rng.choice("ab\n") for _ in range(rng.randint(1, 40))) for _ in range(60)]
-    index = GramIndex(tmp_path, texts)
+    index = make_gram_index(texts)
     for length in range(1, 8):
         for query in map("".join, product("ab", repeat=length)):
             expected = {
@@ -193,7 +264,7 @@ def test_phrases_find_exactly_the_paragraphs_containing_them(tmp_path):
             assert index.find(query) == expected, query
 
 
-def test_anchors_find_exactly_the_values_starting_or_ending_so(tmp_path):
+def test_anchors_find_exactly_the_values_starting_or_ending_so(make_gram_index):
     """Several values a document, lines within values: starts and ends belong to values only."""
     rng = random.Random(11)
 
@@ -201,7 +272,7 @@ def test_anchors_find_exactly_the_values_starting_or_ending_so(tmp_path):
         return "".join(rng.choice("ab\n") for _ in range(rng.randint(1, 12)))
 
     documents = [[value() for _ in range(rng.randint(1, 3))] for _ in range(80)]
-    index = GramIndex(tmp_path, documents)
+    index = make_gram_index(documents)
 
     def stripped(text):
         return "\n".join(line for line in text.split("\n") if line)
@@ -257,7 +328,7 @@ def test_near_phrases_cover_every_gap_and_both_orders():
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_near_finds_exactly_what_the_brute_force_oracle_finds(tmp_path, seed):
+def test_near_finds_exactly_what_the_brute_force_oracle_finds(make_gram_index, seed):
     """Generated documents of several values and lines (short lines included, which a window
     could otherwise reach across) against every pair of short strings at several distances."""
     rng = random.Random(seed)
@@ -270,7 +341,7 @@ def test_near_finds_exactly_what_the_brute_force_oracle_finds(tmp_path, seed):
         return "\n".join(lines)
 
     documents = [[value() for _ in range(rng.randint(1, 3))] for _ in range(60)]
-    index = GramIndex(tmp_path, documents)
+    index = make_gram_index(documents)
     strings = ["a", "b", "ab", "ba", "abc", "cab", "aab", "bcab"]
     for first, second in product(strings, repeat=2):
         for distance in sorted({0, 1, 2, 5, rng.randint(0, MAX_NEAR_DISTANCE), MAX_NEAR_DISTANCE}):
@@ -286,14 +357,14 @@ def test_near_finds_exactly_what_the_brute_force_oracle_finds(tmp_path, seed):
             assert index.near(first, second, distance) == expected, (first, second, distance)
 
 
-def test_near_is_normalised_and_reaches_no_further_than_its_line(tmp_path):
+def test_near_is_normalised_and_reaches_no_further_than_its_line(make_gram_index):
     documents = [
         "陸海新通道連接重慶",  # traditional script: normalised like every exact string
         "陆海新通道\n数说\n重庆",  # a short line between: still two lines apart
         "重庆" + "很" * 20 + "陆海新通道",
         "重庆" + "很" * 21 + "陆海新通道",
     ]
-    index = GramIndex(tmp_path, documents)
+    index = make_gram_index(documents)
     assert index.near("陆海新通道", "重庆", 2) == {0}
     assert index.near("重庆", "陆海新通道", 20) == {0, 2}
     assert index.near("通道", "数说", 0) == set()

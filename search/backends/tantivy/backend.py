@@ -47,7 +47,7 @@ from haystack.utils import get_identifier
 from ..analysis import SimpleAnalyzer
 from ..errors import IndexSchemaMismatch
 from ..fields import date_buckets
-from ..highlight import Highlighter
+from ..highlight import MarksText
 from .query import Compiler, UnsupportedLookup
 from .schema import (
     DATE,
@@ -72,11 +72,10 @@ log = logging.getLogger(__name__)
 SCHEMA_FILE = "schema.json"
 MLT_TERMS = 25
 TOTAL = "_total"
-HIGHLIGHT_OPTIONS = ("fragment_chars", "max_snippets")
 _EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
 
 
-class TantivySearchBackend(BaseSearchBackend):
+class TantivySearchBackend(MarksText, BaseSearchBackend):
     def __init__(self, connection_alias, **options):
         super().__init__(connection_alias, **options)
         if "PATH" not in options:
@@ -359,11 +358,7 @@ class TantivySearchBackend(BaseSearchBackend):
         hits, total = sorted_hits(
             searcher, query, keys, start_offset, limit, self.compiler, count=not wants_facets
         )
-        highlighter = None
-        if highlight:
-            options = highlight if isinstance(highlight, dict) else {}
-            options = {key: options[key] for key in HIGHLIGHT_OPTIONS if key in options}
-            highlighter = Highlighter(self.analyzer, compiled.highlight_terms, **options)
+        highlighter = self.result_highlighter(highlight, compiled.highlight_terms)
         by_field = bool(keys) and keys[0].spec is not None
         results = [
             self._result(searcher, score, address, result_class, highlighter, by_field)
@@ -407,9 +402,7 @@ class TantivySearchBackend(BaseSearchBackend):
             values = [from_index(spec, value) for value in values]
             fields[name] = values if spec.multivalued else values[0]
         if highlighter is not None:
-            text = fields.get(self.content_field, "") or ""
-            snippets = highlighter.snippets(text) or [highlighter.lead(text)]
-            fields["highlighted"] = {self.content_field: [snippet.html for snippet in snippets]}
+            fields["highlighted"] = self.highlighted(highlighter, fields)
         result_class = result_class or SearchResult
         return result_class(
             app_label,
@@ -564,21 +557,6 @@ class TantivySearchBackend(BaseSearchBackend):
                         value = document.get_first(spec.name)
                         values[spec.name] = None if value is None else from_index(spec, value)
                 yield identifier, values
-
-    def snippets(self, text, terms, **options):
-        """The best lines of ``text`` for ``terms``, as `Snippet` (line, html, matches)."""
-        return Highlighter(self.analyzer, terms, **options).snippets(text)
-
-    def lead(self, text, **options):
-        return Highlighter(self.analyzer, [], **options).lead(text)
-
-    def concordance(self, text, terms, width=30):
-        """Every match of ``terms`` in ``text`` with ``width`` characters on each side."""
-        return Highlighter(self.analyzer, terms).concordance(text, width=width)
-
-    def highlight_terms(self, query):
-        """The exact strings a query's positive terms match, as snippets should mark them."""
-        return self.compiler.compile(query).highlight_terms
 
 
 def from_index(spec, value):

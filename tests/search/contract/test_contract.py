@@ -1,6 +1,7 @@
 """The contract a search engine behind haystack keeps for the archive, run on every engine.
 
-Each test runs on tantivy (the archive's engine) and on haystack's own Whoosh backend, through
+Each test runs on tantivy (the archive's engine), on OpenSearch (a real node: see
+tests/opensearch_node.py) and on haystack's own Whoosh backend, through
 the same code the site uses: haystack's public API (search.searching, SearchQuerySet) and the
 capabilities of search.capabilities, with their fallbacks where an engine lacks them. Whoosh's
 known gaps are expected failures (strict: a gap that closes fails the run) that say why.
@@ -16,7 +17,7 @@ from search import capabilities, kwic, searching
 from search.indexer import Indexer
 from tests.conftest import YUAN, ZHONGXIN
 
-ENGINES = ["default", "whoosh"]
+ENGINES = ["default", "opensearch", "whoosh"]
 
 NO_CHINESE_WORDS = (
     "Whoosh's StemmingAnalyzer (which haystack hard-codes) cuts no Chinese words: a run of Han "
@@ -38,6 +39,9 @@ def engine(request, db):
     gap = request.node.get_closest_marker("known_gap")
     if gap and gap.kwargs["engine"] == request.param:
         request.applymarker(pytest.mark.xfail(reason=gap.kwargs["reason"], strict=True))
+    if request.param == "opensearch":
+        request.getfixturevalue("opensearch_node")
+        Indexer(using="opensearch").rebuild()  # the index outlives the test's database
     return request.param
 
 
