@@ -52,8 +52,8 @@ HAYSTACK_CONNECTIONS = {
         "PATH": str(_run_dir / "toy-index"),
         "EXCLUDED_INDEXES": [_ARTICLES, _FIGURES],
     },
-    # OpenSearch, the contract tests' third engine: a node the tests start (tests/opensearch_node.py)
-    # or the one OPENSEARCH_URL names. Each test run has indexes of its own.
+    # OpenSearch, the contract tests' third engine: a node the tests start
+    # (tests/opensearch_node.py) or the one OPENSEARCH_URL names. Each run has indexes of its own.
     "opensearch": {
         "ENGINE": "search.backends.opensearch.OpenSearchEngine",
         "URL": env_list("OPENSEARCH_URL", ["http://127.0.0.1:9250"]),
