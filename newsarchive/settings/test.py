@@ -62,6 +62,18 @@ HAYSTACK_CONNECTIONS = {
         "SILENTLY_FAIL": False,
         "EXCLUDED_INDEXES": [_FIGURES, _NOTES],
     },
+    # Two OpenSearch nodes in one cluster, 2 shards with 1 replica (tests/search/
+    # test_opensearch_cluster.py): the client knows both nodes.
+    "opensearch_cluster": {
+        "ENGINE": "search.backends.opensearch.OpenSearchEngine",
+        "URL": ["http://127.0.0.1:9260", "http://127.0.0.1:9261"],
+        "INDEX_NAME": f"test-{_run_dir.name.lower()}-cluster",
+        "SHARDS": 2,
+        "REPLICAS": 1,
+        "ANALYZER": "search.analysis.ChineseAnalyzer",
+        "SILENTLY_FAIL": False,
+        "EXCLUDED_INDEXES": [_FIGURES, _NOTES],
+    },
     # haystack's own Whoosh backend, the contract tests' second engine.
     "whoosh": {
         "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
