@@ -64,7 +64,7 @@ def opensearch_node():
 
     url = opensearch_node.node_url()
     yield url
-    for alias in ("opensearch",):
+    for alias in ("opensearch", "opensearch_figures"):
         backend = connections[alias].get_backend()
         backend.conn.indices.delete(index=f"{backend.alias}--g*", ignore_unavailable=True)
 

@@ -62,6 +62,15 @@ HAYSTACK_CONNECTIONS = {
         "SILENTLY_FAIL": False,
         "EXCLUDED_INDEXES": [_FIGURES, _NOTES],
     },
+    # The key figures' index on OpenSearch, beside "opensearch" (the articles').
+    "opensearch_figures": {
+        "ENGINE": "search.backends.opensearch.OpenSearchEngine",
+        "URL": env_list("OPENSEARCH_URL", ["http://127.0.0.1:9250"]),
+        "INDEX_NAME": f"test-{_run_dir.name.lower()}-figures",
+        "ANALYZER": "search.analysis.ChineseAnalyzer",
+        "SILENTLY_FAIL": False,
+        "EXCLUDED_INDEXES": [_ARTICLES, _NOTES],
+    },
     # Two OpenSearch nodes in one cluster, 2 shards with 1 replica (tests/search/
     # test_opensearch_cluster.py): the client knows both nodes.
     "opensearch_cluster": {

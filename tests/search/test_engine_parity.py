@@ -1,4 +1,5 @@
-"""tantivy and OpenSearch answer every query alike: the same articles, counts and facets.
+"""tantivy and OpenSearch answer every query alike: the same articles (and key figures),
+counts and facets.
 
 A generated corpus in the seed's format (bench/corpus.py, with the benchmark's query classes
 chosen for it) and the seed articles are indexed on both engines by the indexer; then every
@@ -12,7 +13,7 @@ import datetime
 import pytest
 
 from articles.importer import Importer
-from search import searching
+from search import figures, searching
 from search.indexer import Indexer
 from tests.conftest import SEED_DATE, SEED_PATH
 from tests.search.test_behaviour import TABLE
@@ -46,8 +47,10 @@ def corpus(db, opensearch_node, tmp_path):
     for path in sorted(generated.path.glob("*.txt")):
         Importer(datetime.date.fromisoformat(path.stem)).import_file(path)
     Importer(SEED_DATE).import_file(SEED_PATH)
-    Indexer("default").catch_up()
-    Indexer("opensearch").rebuild()
+    for using in ("default", "figures"):
+        Indexer(using).catch_up()
+    for using in ("opensearch", "opensearch_figures"):
+        Indexer(using).rebuild()
     return generated
 
 
@@ -83,3 +86,31 @@ def test_both_engines_mark_the_same_snippets(corpus):
         by_pk = {hit.pk: hit.snippets for hit in opensearch.hits}
         for hit in tantivy.hits:
             assert by_pk[hit.pk] == hit.snippets, query.q
+
+
+FIGURE_QUERIES = [
+    {},
+    {"q": "重庆"},
+    {"unit": "亿元"},
+    {"unit": "%", "min": "5", "max": "50"},
+    {"min": "1000", "sort": "largest"},
+    {"q": "增长", "sort": "oldest", "year": "2016"},
+    {"publication": "重庆日报", "unit": "万人"},
+]
+
+
+def test_both_engines_find_the_same_figures(corpus):
+    compared = 0
+    for params in FIGURE_QUERIES:
+        form = figures.FigureForm(params)
+        assert form.is_valid(), form.errors
+        found = {
+            using: figures.run(form.params(), page_size=5000, using=using)
+            for using in ("figures", "opensearch_figures")
+        }
+        tantivy, opensearch = found["figures"], found["opensearch_figures"]
+        assert tantivy.count == opensearch.count, params
+        assert sorted(map(repr, tantivy.hits)) == sorted(map(repr, opensearch.hits)), params
+        assert tantivy.facets == opensearch.facets, params
+        compared += bool(tantivy.count)
+    assert compared >= len(FIGURE_QUERIES) - 2
