@@ -1,19 +1,41 @@
 """The behaviour table: queries over the seed articles with their expected hits, in order.
 
-Runs against the real tantivy index (search.searching.run, through haystack's
-SearchQuerySet), on whichever database the suite runs on.
+Runs on each engine (tantivy, and a real OpenSearch node) through the site's own search
+(search.searching.run, through haystack's SearchQuerySet), on whichever database the suite
+runs on.
 """
 
 import pytest
 
 from search import searching
+from search.indexer import Indexer
 from tests.conftest import YUAN, ZHONGXIN
+
+USING = "default"  # the engine of the running test (see the engine fixture)
+
+
+@pytest.fixture(params=["default", "opensearch"], autouse=True)
+def engine(request, monkeypatch):
+    if request.param == "opensearch":
+        request.getfixturevalue("opensearch_node")
+    monkeypatch.setattr(f"{__name__}.USING", request.param)
+    return request.param
+
+
+@pytest.fixture
+def seeded_index(engine, seed_articles, indexer, figure_indexer):
+    """The seed articles, indexed on the test's engine (and the figures' index)."""
+    if engine != "default":
+        Indexer(engine).rebuild()  # the index outlives the test's database
+    Indexer(engine).catch_up()
+    figure_indexer.catch_up()
+    return seed_articles
 
 
 def search(q, **extra):
     form = searching.SearchForm({"q": q, **extra})
     form.is_valid()
-    return searching.run(form.params())
+    return searching.run(form.params(), using=USING)
 
 
 def titles(outcome):
@@ -145,11 +167,11 @@ def test_filters(seeded_index, extra, expected):
     assert titles(search("重庆", **extra)) == expected
 
 
-def test_sort_by_date(seeded_index, indexer):
+def test_sort_by_date(seeded_index, engine):
     from articles.models import Article
 
     Article.objects.filter(title=ZHONGXIN).update(published_on="2025-11-12")
-    indexer.catch_up()
+    Indexer(engine).catch_up()
     assert titles(search("重庆", sort="newest")) == [ZHONGXIN, YUAN]
     assert titles(search("重庆", sort="oldest")) == [YUAN, ZHONGXIN]
 
@@ -158,7 +180,7 @@ def test_invalid_parameters_are_dropped_with_a_message(seeded_index):
     form = searching.SearchForm({"q": "重庆", "from": "yesterday", "sort": "sideways", "page": "0"})
     assert not form.is_valid()
     assert set(form.errors) == {"from_", "sort", "page"}
-    assert titles(searching.run(form.params())) == [YUAN, ZHONGXIN]
+    assert titles(searching.run(form.params(), using=USING)) == [YUAN, ZHONGXIN]
 
 
 def test_the_query_explanation_shows_normalisation_and_words(seeded_index):

@@ -36,7 +36,7 @@ from ..fields import (
 )
 
 # Bump when the mapping or the analysis streams change, so that old indexes are rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 WORDS_SUFFIX = "__w"
 WORDS_ANALYZER = "na_words"
 GRAMS_ANALYZER = "na_grams"
@@ -74,7 +74,6 @@ def index_body(specs, shards=1, replicas=0):
             properties[spec.grams] = {
                 "type": "text",
                 "analyzer": GRAMS_ANALYZER,
-                "norms": False,
                 "index_options": "positions",
             }
         else:
