@@ -367,6 +367,8 @@ def run_http(combo, corpus, plan):
                     f"p95 {run['p95_ms']:.1f} ms, errors {run['errors']}"
                 )
         result["memory"] = memory(server.pid)
+        if not plan.get("http_extras", True):
+            return result  # only the load (bench.opensearch); the finally below still runs
         log("an editor's save seen through the running site")
         try:
             result["save_http"] = combo.worker("save_http", runs=plan["save_runs"], base=base)
@@ -482,14 +484,16 @@ def children(pid):
 
 
 def memory(master):
-    """RSS and PSS (MB) of the gunicorn master and each worker, from smaps_rollup."""
+    """RSS, PSS and USS (MB) of the gunicorn master and each worker, from smaps_rollup."""
 
     def rollup(pid):
         values = {}
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             name, _sep, rest = line.partition(":")
-            if name in ("Rss", "Pss", "Shared_Clean", "Private_Dirty"):
+            if name in ("Rss", "Pss", "Shared_Clean", "Private_Clean", "Private_Dirty"):
                 values[name.lower()] = int(rest.split()[0]) / 1024
+        # USS: the pages no other process shares.
+        values["uss"] = values.get("private_clean", 0) + values.get("private_dirty", 0)
         return values
 
     return {
