@@ -170,8 +170,13 @@ def _marked(line, spans):
 
 
 def location(engine):
-    """Where an index lives on this host (its directory, or the haystack connection's name):
-    the indexer records it with its position, so that each index's readers can be told apart."""
+    """Where an index lives: the indexer records it with its position, so that each index's
+    readers can be told apart. A shared index (OpenSearch's) names itself, the same from every
+    host; one on local disk is named by the host and its directory (or the connection's name).
+    """
+    shared = getattr(engine, "shared_location", None)
+    if shared:
+        return shared
     return f"{socket.gethostname()}:{getattr(engine, 'path', None) or engine.connection_alias}"
 
 

@@ -57,7 +57,8 @@ def test_searching_survives_losing_a_node(db, cluster, tmp_path):
     for path in sorted(corpus.path.glob("*.txt")):
         Importer(datetime.date.fromisoformat(path.stem)).import_file(path)
     Importer(SEED_DATE).import_file(SEED_PATH)
-    Indexer(USING).rebuild()  # waits for green: every shard has its replica
+    Indexer(USING).rebuild()
+    node.wait_for_status(cluster["c1"], "green", 60, nodes=2)  # every shard has its replica
     queries = [(q.q, q.params) for q in corpus.queries] + [(q, {}) for q, _ in TABLE]
     before = answers(queries)
     assert sum(count for count, _ids in before.values()) > 0

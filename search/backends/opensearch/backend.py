@@ -89,7 +89,12 @@ class OpenSearchBackend(MarksText, OpenSearchSearchBackend):
 
     @property
     def path(self):
-        return None  # nothing on this host: capabilities.location names the connection
+        return None  # nothing on this host
+
+    @property
+    def shared_location(self):
+        """The index every host shares (see capabilities.location)."""
+        return f"opensearch:{self.alias}"
 
     # -- setup
 
@@ -193,11 +198,8 @@ class OpenSearchBackend(MarksText, OpenSearchSearchBackend):
             yield writer
             writer.dirty = True  # an empty generation is committed too
             writer.commit()
-            self._call(
-                self.conn.cluster.health,
-                index=name,
-                wait_for_status="yellow" if self.replicas == 0 else "green",
-            )
+            # Every primary shard allocated; replicas follow as the cluster allows.
+            self._call(self.conn.cluster.health, index=name, wait_for_status="yellow")
             previous = self.current()
             actions = [{"add": {"index": name, "alias": self.alias}}]
             if previous is not None:
@@ -211,9 +213,12 @@ class OpenSearchBackend(MarksText, OpenSearchSearchBackend):
         self.prune()
 
     def prune(self):
-        """Delete the generations the alias does not point to."""
+        """Delete the generations older than the one the alias points to (a newer one may be
+        a rebuild still being written)."""
         current = self.current()
-        old = [name for name in self.generations() if name != current]
+        if current is None:
+            return []
+        old = [name for name in self.generations() if name < current]
         for name in old:
             self.conn.indices.delete(index=name, ignore_unavailable=True)
         return old

@@ -140,3 +140,17 @@ def test_an_unreachable_node_is_a_search_error_not_an_empty_result(settings):
     )
     with pytest.raises(SearchBackendError):
         engine.index_state()
+
+
+def test_pruning_spares_a_rebuild_still_being_written(indexed):
+    before = capabilities.index_state(indexed).generation
+    with capabilities.new_generation(indexed) as writer:
+        writer.add(ArticleIndex(), Article.objects.all())
+        indexed.prune()  # another process's indexer, after its own switch
+        assert writer.generation in indexed.generations()
+    assert indexed.generations() == [capabilities.index_state(indexed).generation]
+    assert before not in indexed.generations()
+
+
+def test_every_host_names_the_shared_index_alike(backend):
+    assert capabilities.location(backend) == f"opensearch:{backend.alias}"
