@@ -33,6 +33,19 @@ _ARTICLES = "search.search_indexes.ArticleIndex"
 _FIGURES = "search.search_indexes.FigureIndex"
 _NOTES = "tests.toy.search_indexes.NoteIndex"
 
+
+def _opensearch(name, excluded, **options):
+    return {
+        "ENGINE": "search.backends.opensearch.OpenSearchEngine",
+        "URL": env_list("OPENSEARCH_URL", ["http://127.0.0.1:9250"]),
+        "INDEX_NAME": f"test-{_run_dir.name.lower()}-{name}",
+        "ANALYZER": "search.analysis.ChineseAnalyzer",
+        "SILENTLY_FAIL": False,
+        "EXCLUDED_INDEXES": excluded,
+        **options,
+    }
+
+
 SEARCH_INDEX_PATH = _run_dir / "index"
 FIGURE_INDEX_PATH = _run_dir / "figure-index"
 HAYSTACK_CONNECTIONS = {
@@ -54,35 +67,18 @@ HAYSTACK_CONNECTIONS = {
     },
     # OpenSearch, the contract tests' third engine: a node the tests start
     # (tests/opensearch_node.py) or the one OPENSEARCH_URL names. Each run has indexes of its own.
-    "opensearch": {
-        "ENGINE": "search.backends.opensearch.OpenSearchEngine",
-        "URL": env_list("OPENSEARCH_URL", ["http://127.0.0.1:9250"]),
-        "INDEX_NAME": f"test-{_run_dir.name.lower()}-articles",
-        "ANALYZER": "search.analysis.ChineseAnalyzer",
-        "SILENTLY_FAIL": False,
-        "EXCLUDED_INDEXES": [_FIGURES, _NOTES],
-    },
+    "opensearch": _opensearch("articles", [_FIGURES, _NOTES]),
     # The key figures' index on OpenSearch, beside "opensearch" (the articles').
-    "opensearch_figures": {
-        "ENGINE": "search.backends.opensearch.OpenSearchEngine",
-        "URL": env_list("OPENSEARCH_URL", ["http://127.0.0.1:9250"]),
-        "INDEX_NAME": f"test-{_run_dir.name.lower()}-figures",
-        "ANALYZER": "search.analysis.ChineseAnalyzer",
-        "SILENTLY_FAIL": False,
-        "EXCLUDED_INDEXES": [_ARTICLES, _NOTES],
-    },
+    "opensearch_figures": _opensearch("figures", [_ARTICLES, _NOTES]),
     # Two OpenSearch nodes in one cluster, 2 shards with 1 replica (tests/search/
     # test_opensearch_cluster.py): the client knows both nodes.
-    "opensearch_cluster": {
-        "ENGINE": "search.backends.opensearch.OpenSearchEngine",
-        "URL": ["http://127.0.0.1:9260", "http://127.0.0.1:9261"],
-        "INDEX_NAME": f"test-{_run_dir.name.lower()}-cluster",
-        "SHARDS": 2,
-        "REPLICAS": 1,
-        "ANALYZER": "search.analysis.ChineseAnalyzer",
-        "SILENTLY_FAIL": False,
-        "EXCLUDED_INDEXES": [_FIGURES, _NOTES],
-    },
+    "opensearch_cluster": _opensearch(
+        "cluster",
+        [_FIGURES, _NOTES],
+        URL=["http://127.0.0.1:9260", "http://127.0.0.1:9261"],
+        SHARDS=2,
+        REPLICAS=1,
+    ),
     # haystack's own Whoosh backend, the contract tests' second engine.
     "whoosh": {
         "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",

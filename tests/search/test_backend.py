@@ -136,7 +136,7 @@ def test_rebuild_index_shows_progress_and_sets_the_checkpoint(seed_articles, sea
 
 def test_haystacks_own_clear_then_update_index(seeded_index, capsys):
     checkpoint = search_index_state().checkpoint
-    call_command("clear_index", interactive=False)
+    call_command("clear_index", interactive=False, using=["default"])
     assert len(SearchQuerySet().filter(content="重庆")) == 0
     call_command("update_index", using=["default"])
     assert "Indexing 2" in capsys.readouterr().out
@@ -145,7 +145,7 @@ def test_haystacks_own_clear_then_update_index(seeded_index, capsys):
 
 
 def test_haystacks_own_update_index_with_age(seeded_index, capsys):
-    call_command("clear_index", interactive=False)
+    call_command("clear_index", interactive=False, using=["default"])
     call_command("update_index", age=1, using=["default"])
     assert "Indexing 2" in capsys.readouterr().out
     assert len(SearchQuerySet().filter(content="重庆")) == 2

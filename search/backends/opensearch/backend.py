@@ -37,15 +37,22 @@ from django_haystack_opensearch.haystack import OpenSearchSearchBackend
 from haystack import connections
 from haystack.backends import log_query
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
-from haystack.exceptions import SearchBackendError, SkipDocument
+from haystack.exceptions import SearchBackendError
 from haystack.models import SearchResult
 from haystack.utils import get_identifier, get_model_ct
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, OpenSearchException
 
 from ..analysis import SimpleAnalyzer
+from ..common import (
+    WritesThroughWriter,
+    facet_aggregations,
+    facet_counts,
+    prepared_documents,
+    sort_keys,
+)
 from ..errors import IndexSchemaMismatch, UnsupportedLookup
-from ..fields import META_CT, META_ID, STATE_FIELD, TEXT, date_buckets, field_specs
+from ..fields import META_CT, META_ID, STATE_FIELD, TEXT, field_specs
 from ..highlight import MarksText
 from .mapping import (
     DocumentBuilder,
@@ -66,7 +73,7 @@ GENERATION_MARK = "--g"
 _EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
 
 
-class OpenSearchBackend(MarksText, OpenSearchSearchBackend):
+class OpenSearchBackend(MarksText, WritesThroughWriter, OpenSearchSearchBackend):
     def __init__(self, connection_alias, **options):
         # The parent makes a client from URL and KWARGS; this one retries on another node.
         super().__init__(connection_alias, **options)
@@ -85,7 +92,6 @@ class OpenSearchBackend(MarksText, OpenSearchSearchBackend):
         self.analyzer = import_string(analyzer)() if analyzer else SimpleAnalyzer()
         self._ready = False
         self._checked = None  # the generation whose mapping was found to fit
-        self._pending = None  # the writer holding changes made with commit=False
 
     @property
     def path(self):
@@ -174,18 +180,6 @@ class OpenSearchBackend(MarksText, OpenSearchSearchBackend):
         return Writer(self, generation, state=meta)
 
     @contextmanager
-    def writer(self, timeout=None, bulk=False):
-        writer = self.open_writer(timeout, bulk)
-        try:
-            yield writer
-            writer.commit()
-        except BaseException:
-            writer.rollback()
-            raise
-        finally:
-            writer.close()
-
-    @contextmanager
     def new_generation(self):
         """A `Writer` on a new, empty index; the alias moves to it when the block succeeds."""
         self.setup()
@@ -222,42 +216,6 @@ class OpenSearchBackend(MarksText, OpenSearchSearchBackend):
         for name in old:
             self.conn.indices.delete(index=name, ignore_unavailable=True)
         return old
-
-    # -- haystack's writes
-
-    def update(self, index, iterable, commit=True):
-        self._write("Failed to add documents to the index", commit, Writer.add, index, iterable)
-
-    def remove(self, obj_or_string, commit=True):
-        identifier = get_identifier(obj_or_string)
-        self._write("Failed to remove a document", commit, Writer.remove, [identifier])
-
-    def clear(self, models=None, commit=True):
-        self._write("Failed to clear the index", commit, Writer.clear, models)
-
-    def commit(self):
-        writer, self._pending = self._pending, None
-        if writer is not None:
-            try:
-                writer.commit()
-            finally:
-                writer.close()
-
-    def _write(self, failure, commit, operation, *args):
-        try:
-            if self._pending is None:
-                self._pending = self.open_writer()
-            operation(self._pending, *args)
-            if commit:
-                self.commit()
-        except Exception:
-            writer, self._pending = self._pending, None
-            if writer is not None:
-                writer.rollback()
-                writer.close()
-            if not self.silently_fail:
-                raise
-            log.exception("%s (%s).", failure, self.alias)
 
     # -- reading
 
@@ -336,31 +294,15 @@ class OpenSearchBackend(MarksText, OpenSearchSearchBackend):
         return hits[0]["_index"] if hits else None
 
     def _sort(self, sort_by):
-        sort = []
-        for name in sort_by or []:
-            descending = name.startswith("-")
-            name = name.lstrip("-")
-            if name == "score":
-                sort.append("_score")  # relevance is always best first
-                continue
-            spec = self.specs.get(name)
-            if spec is None or not spec.sortable or spec.multivalued:
-                raise UnsupportedLookup(f"The index cannot sort by '{name}'.")
-            sort.append({name: {"order": "desc" if descending else "asc"}})
-        return sort
+        return [
+            "_score"
+            if key.spec is None
+            else {key.spec.name: {"order": "desc" if key.descending else "asc"}}
+            for key in sort_keys(self.specs, sort_by)
+        ]
 
     def _aggregations(self, facets, date_facets, query_facets):
-        aggregations, buckets = {}, {}
-        for name, options in (facets or {}).items():
-            size = int(options.get("limit") or options.get("size") or 100)
-            aggregations[name] = {"terms": {"field": name, "size": size}}
-        for name, options in (date_facets or {}).items():
-            buckets[name] = date_buckets(options, _millis)
-            ranges = [
-                {"key": str(number), "from": low, "to": high}
-                for number, (_start, low, high) in enumerate(buckets[name])
-            ]
-            aggregations[name] = {"range": {"field": name, "ranges": ranges, "keyed": True}}
+        aggregations, buckets = facet_aggregations(facets, date_facets, _millis)
         for number, (name, value) in enumerate(query_facets or []):
             aggregations[f"query_{number}"] = {"filter": self.compiler.lookup(name, "exact", value)}
         return aggregations, buckets
@@ -368,19 +310,7 @@ class OpenSearchBackend(MarksText, OpenSearchSearchBackend):
     def _facet_counts(self, raw, facets, buckets, query_facets):
         if not (facets or buckets or query_facets):
             return {}
-        result = {"fields": {}, "dates": {}, "queries": {}}
-        for name in facets or {}:
-            result["fields"][name] = [
-                (bucket["key"], bucket["doc_count"])
-                for bucket in raw[name]["buckets"]
-                if bucket["doc_count"]
-            ]
-        for name, ranges in buckets.items():
-            counts = raw[name]["buckets"]
-            result["dates"][name] = [
-                (start, counts[str(number)]["doc_count"])
-                for number, (start, _low, _high) in enumerate(ranges)
-            ]
+        result = facet_counts(raw, facets, buckets)
         for number, (name, value) in enumerate(query_facets or []):
             result["queries"][f"{name}:{value}"] = raw[f"query_{number}"]["doc_count"]
         return result
@@ -524,11 +454,7 @@ class Writer:
         self._closed = False
 
     def add(self, search_index, objects, replace=True):
-        for obj in objects:
-            try:
-                prepared = search_index.full_prepare(obj)
-            except SkipDocument:
-                continue
+        for prepared in prepared_documents(search_index, objects):
             self._actions.append({"index": {"_index": self.generation, "_id": prepared[ID]}})
             self._actions.append(self.builder.build(prepared))
             self.added += 1
@@ -544,47 +470,45 @@ class Writer:
     def remove_matching(self, model, field, values):
         """Remove the documents of ``model`` whose ``field`` (a keyword) holds one of ``values``."""
         values = list(values)
-        if not values:
-            return
-        self._flush()
-        if self._unrefreshed:
-            # delete_by_query finds what a search finds: what was written must be visible.
-            self._backend._call(self._conn.indices.refresh, index=self.generation)
-            self._unrefreshed = False
-        compiler = self._backend.compiler
-        query = compiler.boolean(
-            [
-                (MUST, compiler.term(DJANGO_CT, get_model_ct(model))),
-                (MUST, compiler.terms(field, values)),
-            ]
-        )
-        self._backend._call(
-            self._conn.delete_by_query,
-            index=self.generation,
-            body={"query": query},
-            conflicts="proceed",
-            refresh=False,
-        )
-        self.dirty = self._unrefreshed = True
+        if values:
+            compiler = self._backend.compiler
+            of_model = compiler.term(DJANGO_CT, get_model_ct(model))
+            self._remove_found(
+                compiler.boolean([(MUST, of_model), (MUST, compiler.terms(field, values))])
+            )
 
     def clear(self, models=None):
         """Remove every document (of ``models``); the index's state stays."""
-        self._flush()
-        cts = [get_model_ct(model) for model in models] if models else None
         compiler = self._backend.compiler
-        query = (
-            compiler.terms(DJANGO_CT, cts)
-            if cts
-            else compiler.everything_but(compiler.term(DJANGO_CT, META_CT))
-        )
-        self._backend._call(
-            self._conn.delete_by_query,
-            index=self.generation,
-            body={"query": query},
-            conflicts="proceed",
-            refresh=True,
-        )
-        self.dirty = True
+        if models:
+            self._remove_found(compiler.terms(DJANGO_CT, [get_model_ct(m) for m in models]))
+        else:
+            self._remove_found(compiler.everything_but(compiler.term(DJANGO_CT, META_CT)))
+
+    def _remove_found(self, query):
+        """Remove every document ``query`` finds, by id, page by page.
+
+        (``_delete_by_query`` belongs to OpenSearch's reindex module, which a node need not
+        have.) A search finds what the last refresh shows: what this writer sent is refreshed
+        first.
+        """
+        self._flush()
+        if self._unrefreshed:
+            self._backend._call(self._conn.indices.refresh, index=self.generation)
+            self._unrefreshed = False
+        after = None
+        while True:
+            body = {"query": query, "size": SCAN_PAGE, "sort": [{ID: "asc"}], "_source": False}
+            if after is not None:
+                body["search_after"] = after
+            found = self._backend._call(self._conn.search, index=self.generation, body=body)
+            hits = found["hits"]["hits"]
+            for hit in hits:
+                self._actions.append({"delete": {"_index": self.generation, "_id": hit["_id"]}})
+                self.dirty = True
+            if len(hits) < SCAN_PAGE:
+                return
+            after = hits[-1]["sort"]
 
     def set_state(self, **values):
         self.state.update(values)

@@ -45,8 +45,8 @@ from haystack.models import SearchResult
 from haystack.utils import get_identifier
 
 from ..analysis import SimpleAnalyzer
+from ..common import WritesThroughWriter, facet_aggregations, facet_counts, sort_keys
 from ..errors import IndexSchemaMismatch
-from ..fields import date_buckets
 from ..highlight import MarksText
 from .query import Compiler, UnsupportedLookup
 from .schema import (
@@ -63,7 +63,7 @@ from .schema import (
     fingerprint,
     gram_tokenizer,
 )
-from .sorting import SortKey, sorted_hits
+from .sorting import sorted_hits
 from .store import Store
 from .writer import Writer
 
@@ -75,7 +75,7 @@ TOTAL = "_total"
 _EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
 
 
-class TantivySearchBackend(MarksText, BaseSearchBackend):
+class TantivySearchBackend(MarksText, WritesThroughWriter, BaseSearchBackend):
     def __init__(self, connection_alias, **options):
         super().__init__(connection_alias, **options)
         if "PATH" not in options:
@@ -219,19 +219,6 @@ class TantivySearchBackend(MarksText, BaseSearchBackend):
         return Writer(self, index, generation, locks, bulk=bulk, state=state)
 
     @contextmanager
-    def writer(self, timeout=None, bulk=False):
-        """A `Writer` on the current generation, committed when the block ends without error."""
-        writer = self.open_writer(timeout, bulk)
-        try:
-            yield writer
-            writer.commit()
-        except BaseException:
-            writer.rollback()
-            raise
-        finally:
-            writer.close(wait_merges=bulk)
-
-    @contextmanager
     def new_generation(self):
         """A `Writer` on a new, empty generation, which becomes current when the block succeeds.
 
@@ -265,42 +252,6 @@ class TantivySearchBackend(MarksText, BaseSearchBackend):
     def prune(self):
         """Delete the generations no reader needs and no writer holds."""
         return self.store.prune()
-
-    def update(self, index, iterable, commit=True):
-        self._write("Failed to add documents to the index", commit, Writer.add, index, iterable)
-
-    def remove(self, obj_or_string, commit=True):
-        identifier = get_identifier(obj_or_string)
-        self._write("Failed to remove a document", commit, Writer.remove, [identifier])
-
-    def clear(self, models=None, commit=True):
-        self._write("Failed to clear the index", commit, Writer.clear, models)
-
-    def commit(self):
-        """Commit what ``update``/``remove``/``clear`` left pending with ``commit=False``."""
-        writer, self._pending = self._pending, None
-        if writer is None:
-            return
-        try:
-            writer.commit()
-        finally:
-            writer.close()
-
-    def _write(self, failure, commit, operation, *args):
-        try:
-            if self._pending is None:
-                self._pending = self.open_writer()
-            operation(self._pending, *args)
-            if commit:
-                self.commit()
-        except Exception:
-            writer, self._pending = self._pending, None
-            if writer is not None:
-                writer.rollback()
-                writer.close()
-            if not self.silently_fail:
-                raise
-            log.exception("%s at %s.", failure, self.path)
 
     # -- reading
 
@@ -354,7 +305,7 @@ class TantivySearchBackend(MarksText, BaseSearchBackend):
             counting = self._facet_pool().submit(
                 self._facets, searcher, query, facets, date_facets, query_facets
             )
-        keys = self._sort_keys(sort_by)
+        keys = sort_keys(self.specs, sort_by)
         hits, total = sorted_hits(
             searcher, query, keys, start_offset, limit, self.compiler, count=not wants_facets
         )
@@ -376,20 +327,6 @@ class TantivySearchBackend(MarksText, BaseSearchBackend):
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tantivy-facets")
         return self._pool
-
-    def _sort_keys(self, sort_by):
-        keys = []
-        for name in sort_by or []:
-            descending = name.startswith("-")
-            name = name.lstrip("-")
-            if name == "score":
-                keys.append(SortKey(None))  # relevance is always best first
-                continue
-            spec = self.specs.get(name)
-            if spec is None or not spec.sortable or spec.multivalued:
-                raise UnsupportedLookup(f"The index cannot sort by '{name}'.")
-            keys.append(SortKey(spec, descending))
-        return keys
 
     def _result(self, searcher, score, address, result_class, highlighter, sorted_by_field):
         document = searcher.doc(address).to_dict()
@@ -414,37 +351,12 @@ class TantivySearchBackend(MarksText, BaseSearchBackend):
 
     def _facets(self, searcher, query, facets, date_facets, query_facets):
         """(haystack's facet counts, the number of matches) in one pass over the matches."""
+        aggregations, buckets = facet_aggregations(facets, date_facets, _nanos)
         # Every document has exactly one django_ct: its buckets add up to the matches.
-        aggregations = {TOTAL: {"terms": {"field": DJANGO_CT, "size": 1000}}}
-        for name, options in (facets or {}).items():
-            size = int(options.get("limit") or options.get("size") or 100)
-            aggregations[name] = {"terms": {"field": name, "size": size}}
-        buckets = {}
-        for name, options in (date_facets or {}).items():
-            buckets[name] = date_buckets(options, _nanos)
-            aggregations[name] = {
-                "range": {
-                    "field": name,
-                    "ranges": [{"from": low, "to": high} for _start, low, high in buckets[name]],
-                }
-            }
+        aggregations[TOTAL] = {"terms": {"field": DJANGO_CT, "size": 1000}}
         raw = searcher.aggregate(query, aggregations)
         total = sum(bucket["doc_count"] for bucket in raw[TOTAL]["buckets"])
-        result = {"fields": {}, "dates": {}, "queries": {}}
-        for name in facets or {}:
-            result["fields"][name] = [
-                (bucket["key"], bucket["doc_count"])
-                for bucket in raw[name]["buckets"]
-                if bucket["doc_count"]
-            ]
-        for name, ranges in buckets.items():
-            counts = {
-                (bucket.get("from"), bucket.get("to")): bucket["doc_count"]
-                for bucket in raw[name]["buckets"]
-            }
-            result["dates"][name] = [
-                (start, counts.get((float(low), float(high)), 0)) for start, low, high in ranges
-            ]
+        result = facet_counts(raw, facets, buckets)
         for name, value in query_facets or []:
             both = tantivy.Query.boolean_query(
                 [

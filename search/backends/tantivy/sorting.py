@@ -11,22 +11,16 @@ Relevance is always best first: ``score`` and ``-score`` mean the same.
 """
 
 import datetime
-from dataclasses import dataclass
 
 import tantivy
 
+from ..common import SortKey  # noqa: F401 (the keys sorted_hits takes)
 from .query import UnsupportedLookup
 from .schema import BOOLEAN, DATE, KEYWORD
 
 # Documents read to order ties by later keys; beyond this, the sort is refused, not guessed.
 MAX_TIES = 50_000
 _EPOCH = datetime.datetime(1970, 1, 1)
-
-
-@dataclass(frozen=True)
-class SortKey:
-    spec: object  # a FieldSpec, or None for relevance
-    descending: bool = True
 
 
 def sorted_hits(searcher, query, keys, offset, limit, compiler, count=True):

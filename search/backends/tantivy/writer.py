@@ -6,9 +6,9 @@ from contextlib import ExitStack
 
 import tantivy
 from haystack.constants import DJANGO_CT, ID
-from haystack.exceptions import SkipDocument
 from haystack.utils import get_model_ct
 
+from ..common import prepared_documents
 from .schema import META_ID, DocumentBuilder, state_document
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,7 @@ class Writer:
 
     def add(self, search_index, objects, replace=True):
         """Index ``objects``; ``replace=False`` skips the delete when the index was just cleared."""
-        for obj in objects:
-            try:
-                prepared = search_index.full_prepare(obj)
-            except SkipDocument:
-                continue
+        for prepared in prepared_documents(search_index, objects):
             if replace:
                 self.raw.delete_documents_by_term(ID, prepared[ID])
             self.raw.add_document(self.builder.build(prepared))

@@ -154,3 +154,37 @@ def test_pruning_spares_a_rebuild_still_being_written(indexed):
 
 def test_every_host_names_the_shared_index_alike(backend):
     assert capabilities.location(backend) == f"opensearch:{backend.alias}"
+
+
+def test_the_figures_index_follows_corrections_hiding_and_unpublishing(backend, seed_articles):
+    from decimal import Decimal
+
+    from articles.models import Figure
+    from search import figures
+
+    using = "opensearch_figures"
+    Indexer(using).rebuild()
+
+    def count(**params):
+        form = figures.FigureForm({"publication": "重庆日报", **params})
+        assert form.is_valid(), form.errors
+        return figures.run(form.params(), page_size=500, using=using).count
+
+    everything, yuan = count(), count(author="王天翊")  # the other article's reporter
+    assert everything > yuan
+    figure = Figure.objects.get(text="260亿美元")
+    figure.value, figure.label, figure.is_edited = Decimal("270") * 10**8, "签约总额", True
+    figure.save()
+    Indexer(using).catch_up()
+    assert count(q="签约总额", unit="美元") == 1
+    assert count() == everything  # the old document went, the corrected one came
+
+    figure.is_hidden = True
+    figure.save()
+    Indexer(using).catch_up()
+    assert count(q="签约总额", unit="美元") == 0
+    assert count() == everything - 1
+
+    Article.objects.filter(title=ZHONGXIN).update(status=Article.Status.DRAFT)
+    Indexer(using).catch_up()
+    assert count() == yuan

@@ -1,0 +1,150 @@
+"""What the archive's backends do alike around their engines: haystack's writes through a
+writer, the sort keys a search may ask for, and facets as aggregations.
+
+tantivy's aggregations take and give Elasticsearch's JSON, as OpenSearch's do, so one request
+and one reading of the answer serve both; only the unit of a date bound differs (``instant``).
+"""
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from haystack.exceptions import SkipDocument
+from haystack.utils import get_identifier
+
+from .errors import UnsupportedLookup
+from .fields import date_buckets
+
+log = logging.getLogger(__name__)
+
+
+def prepared_documents(search_index, objects):
+    """haystack's prepared data for each object the index takes (SkipDocument skips one)."""
+    for obj in objects:
+        try:
+            yield search_index.full_prepare(obj)
+        except SkipDocument:
+            continue
+
+
+class WritesThroughWriter:
+    """haystack's ``update``, ``remove`` and ``clear`` through the backend's `open_writer`.
+
+    With ``commit=False`` the writer stays open with the pending changes until a later call
+    with ``commit=True``, or `commit`. The writer class has ``add``, ``remove``, ``clear``,
+    ``commit``, ``rollback`` and ``close``.
+    """
+
+    _pending = None  # the writer holding changes made with commit=False
+
+    def update(self, index, iterable, commit=True):
+        self._write("Failed to add documents to the index", commit, "add", index, iterable)
+
+    def remove(self, obj_or_string, commit=True):
+        identifier = get_identifier(obj_or_string)
+        self._write("Failed to remove a document", commit, "remove", [identifier])
+
+    def clear(self, models=None, commit=True):
+        self._write("Failed to clear the index", commit, "clear", models)
+
+    def commit(self):
+        """Commit what ``update``/``remove``/``clear`` left pending with ``commit=False``."""
+        writer, self._pending = self._pending, None
+        if writer is None:
+            return
+        try:
+            writer.commit()
+        finally:
+            writer.close()
+
+    @contextmanager
+    def writer(self, timeout=None, bulk=False):
+        """A writer on the current generation, committed when the block ends without error."""
+        writer = self.open_writer(timeout, bulk)
+        try:
+            yield writer
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.close(wait_merges=bulk)
+
+    def _write(self, failure, commit, operation, *args):
+        try:
+            if self._pending is None:
+                self._pending = self.open_writer()
+            getattr(self._pending, operation)(*args)
+            if commit:
+                self.commit()
+        except Exception:
+            writer, self._pending = self._pending, None
+            if writer is not None:
+                writer.rollback()
+                writer.close()
+            if not self.silently_fail:
+                raise
+            log.exception("%s (%s).", failure, self.connection_alias)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    spec: object  # a FieldSpec, or None for relevance
+    descending: bool = True
+
+
+def sort_keys(specs, sort_by):
+    """haystack's ``sort_by`` names as `SortKey`; relevance is always best first."""
+    keys = []
+    for name in sort_by or []:
+        descending = name.startswith("-")
+        name = name.lstrip("-")
+        if name == "score":
+            keys.append(SortKey(None))
+            continue
+        spec = specs.get(name)
+        if spec is None or not spec.sortable or spec.multivalued:
+            raise UnsupportedLookup(f"The index cannot sort by '{name}'.")
+        keys.append(SortKey(spec, descending))
+    return keys
+
+
+def facet_aggregations(facets, date_facets, instant):
+    """(aggregations, date buckets) for haystack's field and date facets.
+
+    ``instant`` turns a bucket's bounds into the engine's numbers (nanoseconds, milliseconds).
+    """
+    aggregations, buckets = {}, {}
+    for name, options in (facets or {}).items():
+        size = int(options.get("limit") or options.get("size") or 100)
+        aggregations[name] = {"terms": {"field": name, "size": size}}
+    for name, options in (date_facets or {}).items():
+        buckets[name] = date_buckets(options, instant)
+        ranges = [{"from": low, "to": high} for _start, low, high in buckets[name]]
+        aggregations[name] = {"range": {"field": name, "ranges": ranges}}
+    return aggregations, buckets
+
+
+def facet_counts(raw, facets, buckets):
+    """haystack's facet counts ``{"fields", "dates", "queries"}`` from the aggregations' answer
+    (query facets are the caller's to add)."""
+    result = {"fields": {}, "dates": {}, "queries": {}}
+    for name in facets or {}:
+        result["fields"][name] = [
+            (bucket["key"], bucket["doc_count"])
+            for bucket in raw[name]["buckets"]
+            if bucket["doc_count"]
+        ]
+    for name, ranges in buckets.items():
+        counts = {
+            (_number(bucket.get("from")), _number(bucket.get("to"))): bucket["doc_count"]
+            for bucket in raw[name]["buckets"]
+        }
+        result["dates"][name] = [
+            (start, counts.get((float(low), float(high)), 0)) for start, low, high in ranges
+        ]
+    return result
+
+
+def _number(bound):
+    return None if bound is None else float(bound)
