@@ -274,7 +274,7 @@ class OpenSearchBackend(MarksText, WritesThroughWriter, OpenSearchSearchBackend)
             )
         except NotFoundError:
             return dict(_EMPTY)  # no generation yet
-        self._check(self.current_of(raw))
+        self._check(_generation_of(raw))
         highlighter = self.result_highlighter(highlight, compiled.highlight_terms)
         by_field = bool(sort) and sort[0] != "_score"
         results = [
@@ -288,10 +288,6 @@ class OpenSearchBackend(MarksText, WritesThroughWriter, OpenSearchSearchBackend)
             ),
             "spelling_suggestion": None,
         }
-
-    def current_of(self, raw):
-        hits = raw["hits"]["hits"]
-        return hits[0]["_index"] if hits else None
 
     def _sort(self, sort_by):
         return [
@@ -323,11 +319,7 @@ class OpenSearchBackend(MarksText, WritesThroughWriter, OpenSearchSearchBackend)
             spec = self.specs.get(name)
             if spec is None or name in (DJANGO_CT, DJANGO_ID) or value is None:
                 continue
-            if spec.multivalued:
-                values = value if isinstance(value, list) else [value]
-                fields[name] = [from_json(spec, item) for item in values]
-            else:
-                fields[name] = from_json(spec, value)
+            fields[name] = _value(spec, value)
         if highlighter is not None:
             fields["highlighted"] = self.highlighted(highlighter, fields)
         score = 0.0 if sorted_by_field else (hit.get("_score") or 0.0)
@@ -454,6 +446,7 @@ class Writer:
         self._closed = False
 
     def add(self, search_index, objects, replace=True):
+        """Index ``objects``; a document replaces the one with its id (``replace`` is moot)."""
         for prepared in prepared_documents(search_index, objects):
             self._actions.append({"index": {"_index": self.generation, "_id": prepared[ID]}})
             self._actions.append(self.builder.build(prepared))
@@ -568,8 +561,15 @@ def _millis(moment):
 
 
 def _value(spec, value):
+    """A field of ``_source`` as haystack's SearchResult holds it."""
     if value is None:
         return None
-    if spec.multivalued and isinstance(value, list):
-        return [from_json(spec, item) for item in value]
+    if spec.multivalued:
+        return [from_json(spec, item) for item in (value if isinstance(value, list) else [value])]
     return from_json(spec, value)
+
+
+def _generation_of(raw):
+    """The index a search's hits came from (None without hits)."""
+    hits = raw["hits"]["hits"]
+    return hits[0]["_index"] if hits else None
