@@ -17,6 +17,10 @@ from .fields import date_buckets
 
 log = logging.getLogger(__name__)
 
+# Values of a facet each segment or shard counts: all of them, as far as tantivy's and
+# OpenSearch's default bucket limit (65,000) allows.
+EXACT_TERMS = 65_000
+
 
 def prepared_documents(search_index, objects):
     """haystack's prepared data for each object the index takes (SkipDocument skips one)."""
@@ -117,7 +121,10 @@ def facet_aggregations(facets, date_facets, instant):
     aggregations, buckets = {}, {}
     for name, options in (facets or {}).items():
         size = int(options.get("limit") or options.get("size") or 100)
-        aggregations[name] = {"terms": {"field": name, "size": size}}
+        # Each segment (tantivy) or shard (OpenSearch) sends its own top values, ten times
+        # ``size`` by default: a value below that in one segment loses its count there, and
+        # the top values come out wrong. Every value is sent, up to the engines' bucket limit.
+        aggregations[name] = {"terms": {"field": name, "size": size, "shard_size": EXACT_TERMS}}
     for name, options in (date_facets or {}).items():
         buckets[name] = date_buckets(options, instant)
         ranges = [{"from": low, "to": high} for _start, low, high in buckets[name]]

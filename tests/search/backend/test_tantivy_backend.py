@@ -291,6 +291,27 @@ def test_facets_count_and_slicing(library):
     assert len(results[2:10]) == 2
 
 
+def test_the_top_facet_values_are_counted_exactly_across_segments(backend, index):
+    """Each commit is a segment; the most frequent values differ from segment to segment, so
+    a count that keeps each segment's top values only would miss some of them."""
+    import random
+
+    rng = random.Random(3)
+    truth = {}
+    for segment in range(6):
+        rows = []
+        for _ in range(300):
+            low, high = (0, 60) if segment % 2 else (30, 90)
+            tag = f"t{rng.randint(low, high):02d}"
+            truth[tag] = truth.get(tag, 0) + 1
+            rows.append(("Note", "A note.", tag, 0, 1, 1.0))
+        backend.update(index, notes(*rows))  # a commit: a segment
+    assert backend.searcher().num_segments > 1
+    counts = sqs().facet("tag", limit=2).facet_counts()["fields"]["tag"]
+    assert all(truth[tag] == count for tag, count in counts)
+    assert [count for _tag, count in counts] == sorted(truth.values(), reverse=True)[:2]
+
+
 def test_scan_reads_every_document_and_its_columns(backend, library):
     rows = dict(backend.scan(models=[Note], fields=["rating", "weight", "tag"]))
     assert len(rows) == 5
