@@ -9,7 +9,7 @@ import datetime
 
 import tantivy
 
-from ..compiler import MUST, MUST_NOT, SHOULD, Compiled, SearchQuery  # noqa: F401
+from ..compiler import MUST, MUST_NOT, SHOULD, SearchQuery
 from ..compiler import Compiler as BaseCompiler
 from ..errors import UnsupportedLookup  # noqa: F401 (where the backend's callers import it)
 from .schema import BOOLEAN, DATE, FLOAT, INTEGER, to_datetime
