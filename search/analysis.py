@@ -18,8 +18,12 @@ class ChineseAnalyzer:
         normal = tokenize.normalize_with_offsets(text)
         return normal.text, normal.offsets
 
-    def words(self, text, *, bulk=False, factory=tokenize.Word):
-        return tokenize.words(text, fast=bulk and tokenize.fast_available(), factory=factory)
+    def words(self, text, *, bulk=False):
+        return tokenize.words(text, fast=bulk and tokenize.fast_available())
+
+    def word_stream(self, values):
+        fast = tokenize.fast_available()
+        return " ".join(filter(None, (tokenize.word_text(value, fast=fast) for value in values)))
 
     def grams(self, values):
         return gram_stream(tokenize.normalize(value) for value in values)

@@ -143,7 +143,8 @@ class FigureIndex(HashedIndex, indexes.Indexable):
         return f"{figure.article.published_on:%Y-%m}"
 
     def prepare_url(self, figure):
-        return figure.article.get_absolute_url() + figure_href(figure)
+        url = getattr(figure, "page_url", None)  # set by figures_of
+        return url if url is not None else figure.article.get_absolute_url() + figure_href(figure)
 
     def prepare_article(self, figure):
         return str(figure.article_id)
@@ -164,8 +165,10 @@ class FigureIndex(HashedIndex, indexes.Indexable):
 def figures_of(article):
     """The visible figures of ``article`` (fetched with_sections), each with its page anchor."""
     _sections, views = reading.read(article)
+    url = article.get_absolute_url()  # once for all its figures
     for view in views:
         view.figure.page_href = view.href
+        view.figure.page_url = url + view.href
         view.figure.article = article
         yield view.figure
 

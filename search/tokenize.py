@@ -6,8 +6,8 @@ from articles.script, which the importer reads traditional texts with.
 Every text field is indexed twice (see search.analysis):
 
 * words: jieba's segmentation of the normalised text (accurate mode plus the sub-words of search
-  mode), for BM25 ranking. Each word carries offsets into the ORIGINAL text, so that highlights land
-  on the printed characters.
+  mode), for BM25 ranking. The index takes them joined by spaces (word_text(), no offsets); words()
+  gives each its offsets into the ORIGINAL text, so that highlights land on the printed characters.
 * grams: every character and every overlapping bigram of the normalised text, for exact strings.
 
 Normalisation (NFKC, casefold, traditional to simplified) decides what matches; stored text is never
@@ -24,7 +24,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -75,6 +75,8 @@ _RUST_ONLY_HAN = re.compile(
 )
 # Tokens whose sub-words are remembered (a few MB); the memory is cleared when it is full.
 _DESCRIPTIONS_KEPT = 200_000
+# Lines whose words word_text() remembers.
+_LINES_KEPT = 512
 _UNKNOWN = object()
 _RUST_ONLY_HAN_SPLIT = re.compile(f"({_RUST_ONLY_HAN.pattern})")
 # Inside unknown-word runs jieba-rs (0.11) keeps letter/digit groups joined by . _ - whole
@@ -259,7 +261,7 @@ def _opencc():
 # --- words -----------------------------------------------------------------------------------
 
 
-def words(text: str, *, fast: bool = False, factory: Callable = Word) -> list:
+def words(text: str, *, fast: bool = False) -> list[Word]:
     """jieba words of the normalised text, for ranking.
 
     Accurate-mode words (HMM on) in text order; right after each word come its search-mode
@@ -267,8 +269,7 @@ def words(text: str, *, fast: bool = False, factory: Callable = Word) -> list:
     of 3 characters when it is longer than 3 (what jieba.tokenize(mode="search") yields, there
     before the parent), all at the parent's position. Whitespace and punctuation/symbol tokens are
     dropped and do not take a position. fast=True segments with rjieba when fast_available(), with
-    the same result. Each word is made by factory(text, position, start, end), Word by default;
-    an indexer can have its own token type built directly.
+    the same result.
     """
     normal, offsets = _normalize_mapped(text)
     segmenter = _segmenter()
@@ -283,17 +284,30 @@ def words(text: str, *, fast: bool = False, factory: Callable = Word) -> list:
             subwords = segmenter.describe(token)
         if subwords is not None:
             if offsets is None:  # the common case: normalising moved no character
-                append(factory(token, position, start, end))
+                append(Word(token, position, start, end))
                 for subword, a, b in subwords:
-                    append(factory(subword, position, start + a, start + b))
+                    append(Word(subword, position, start + a, start + b))
             else:
-                append(factory(token, position, offsets[start], _original_end(offsets, end)))
+                append(Word(token, position, offsets[start], _original_end(offsets, end)))
                 for subword, a, b in subwords:
                     a, b = start + a, start + b
-                    append(factory(subword, position, offsets[a], _original_end(offsets, b)))
+                    append(Word(subword, position, offsets[a], _original_end(offsets, b)))
             position += 1
         start = end
     return result
+
+
+def word_text(text: str, *, fast: bool = False) -> str:
+    """The texts of words(text), in order, joined by spaces: what an index's whitespace
+    tokenizer splits again (search.backends.analysis).
+
+    An indexer's cheaper words(): no offsets and no positions, and each line's words are
+    remembered for a while, since lines repeat between documents (an article's title is in
+    each of its figures' documents). jieba never segments across a line break, so the words
+    of a text are the words of its lines.
+    """
+    segmenter = _segmenter()
+    return " ".join(filter(None, (segmenter.line_words(line, fast) for line in text.split("\n"))))
 
 
 def segment(text: str) -> list[str]:
@@ -378,6 +392,8 @@ class _Segmenter:
         self.additions = additions  # (word, frequency) added to jieba's dict.txt, in order
         self.terms = terms
         self.descriptions: dict[str, tuple[tuple[str, int, int], ...] | None] = {}
+        self.expansions: dict[str, str] = {}  # token -> "token sub-words…", "" if no word
+        self.lines: dict[str, str] = {}  # word_text() of recent lines
         self.fast = _rjieba(additions)
         if self.fast is not None and any(
             self._fast_cut(sample) != reference.lcut(sample) for sample in _CALIBRATION
@@ -427,6 +443,32 @@ class _Segmenter:
             )
         self.descriptions[token] = description
         return description
+
+    def line_words(self, line: str, fast: bool) -> str:
+        """word_text() of one line (no line break), remembered."""
+        known = self.lines.get(line)
+        if known is not None:
+            return known
+        tokens = self.cut(normalize(line), fast=fast)
+        expanded = list(map(self.expansions.get, tokens))
+        if None in expanded:  # tokens not seen yet
+            expanded = [
+                self._expand(token) if words is None else words
+                for token, words in zip(tokens, expanded, strict=True)
+            ]
+        if len(self.lines) >= _LINES_KEPT:
+            self.lines.clear()
+        known = self.lines[line] = " ".join(filter(None, expanded))
+        return known
+
+    def _expand(self, token: str) -> str:
+        """A token and its sub-words, as word_text() writes them ("" when it is no word)."""
+        subwords = self.describe(token)
+        words = "" if subwords is None else " ".join([token, *(word for word, *_ in subwords)])
+        if len(self.expansions) > _DESCRIPTIONS_KEPT:
+            self.expansions.clear()
+        self.expansions[token] = words
+        return words
 
     def _fast_cut(self, text: str) -> list[str]:
         """rjieba, except for the two places where jieba-rs is known to read text differently."""

@@ -2,8 +2,10 @@
 
 Every engine of this project indexes each analysed text field twice, from the same streams:
 
-- ``<field>``: words, with offsets into the original text, which rank the hits (tantivy takes
-  them as a ``PreTokenizedString``; OpenSearch as words joined by spaces);
+- ``<field>__w``: words, joined by spaces (``word_stream``) for the engine's whitespace
+  tokenizer to split again, which rank the hits. Ranking needs no positions, and highlights
+  find their offsets by analysing the few texts shown again (search/backends/highlight.py), so
+  none are computed for the index;
 - ``<field>__g``: the exact-match stream, one plain string of whitespace-separated tokens
   that the engine's whitespace tokenizer splits: every character and every character bigram
   of the normalised text, so that any substring is found with a phrase query over bigrams,
@@ -17,6 +19,7 @@ works for space-separated languages and needs nothing beyond the standard
 library; a project points the ``ANALYZER`` option at its own.
 """
 
+import functools
 import operator
 import re
 import unicodedata
@@ -48,12 +51,15 @@ class Analyzer(Protocol):
 
     def normalize_with_offsets(self, text: str) -> tuple[str, list[int]]: ...
 
-    def words(self, text: str, *, bulk: bool = False, factory=Word) -> list:
-        """Words of ``text``, each made by ``factory(text, position, start, end)``.
+    def words(self, text: str, *, bulk: bool = False) -> list[Word]:
+        """Words of ``text``, with their positions and their offsets in ``text``.
 
         ``bulk`` asks for the analyser's fastest tokeniser (documents being indexed); the
         words must be the same either way.
         """
+
+    def word_stream(self, values: list[str]) -> str:
+        """The words of a field's values (the texts of `words`, in order) joined by spaces."""
 
     def grams(self, values: list[str]) -> str:
         """The exact-match stream of a field's values (see `gram_stream`)."""
@@ -87,12 +93,15 @@ class SimpleAnalyzer:
         offsets.append(len(text))
         return "".join(pieces), offsets
 
-    def words(self, text, *, bulk=False, factory=Word):
+    def words(self, text, *, bulk=False):
         normal, offsets = self.normalize_with_offsets(text)
         return [
-            factory(match[0], position, offsets[match.start()], offsets[match.end()])
+            Word(match[0], position, offsets[match.start()], offsets[match.end()])
             for position, match in enumerate(_WORD.finditer(normal))
         ]
+
+    def word_stream(self, values):
+        return " ".join(word for value in values for word in self.segment(value))
 
     def grams(self, values):
         return gram_stream(self.normalize(value) for value in values)
@@ -130,11 +139,18 @@ def gram_stream(values):
     """
     streams = []
     for value in values:
-        lines = [_line_grams(spaces_marked(line)) for line in value.split("\n")]
+        lines = [_marked_line_grams(line) for line in value.split("\n")]
         lines = [line for line in lines if line]
         if lines:
             streams.append(f"{VALUE_START} {_BREAK.join(lines)} {VALUE_END}")
     return _BREAK.join(streams)
+
+
+# Lines repeat from one document to the next (an article's title in each of its figures'
+# documents, a sentence holding several figures): the last few are remembered.
+@functools.lru_cache(maxsize=512)
+def _marked_line_grams(line):
+    return _line_grams(spaces_marked(line))
 
 
 def _line_grams(line):

@@ -162,7 +162,7 @@ class Compiler:
                 [
                     (
                         MUST,
-                        self.fuzzy(self.words_field(spec), word),
+                        self.fuzzy(spec.words, word),
                     )
                     for word in words
                 ]
@@ -191,7 +191,7 @@ class Compiler:
             )
         ]
         words = list(dict.fromkeys(self.analyzer.segment(text)))
-        clauses += [(SHOULD, self.term(self.words_field(spec), word)) for word in words]
+        clauses += [(SHOULD, self.term(spec.words, word)) for word in words]
         if spec.document and not (start or end):
             for boosted in self.boosted:
                 match = self._grams(boosted.grams, phrase)
@@ -219,7 +219,7 @@ class Compiler:
         )
         clauses = [(MUST, self.boost(found, GRAM_WEIGHT))]
         words = dict.fromkeys(self.analyzer.segment(f"{near.first} {near.second}"))
-        clauses += [(SHOULD, self.term(self.words_field(spec), word)) for word in words]
+        clauses += [(SHOULD, self.term(spec.words, word)) for word in words]
         return self.boolean(clauses)
 
     def _grams(self, field_name, phrase, slop=0):
@@ -257,7 +257,7 @@ class Compiler:
             spec = self._spec(field_name)
             if spec.kind != TEXT:
                 return None
-            fields.add(self.words_field(spec))
+            fields.add(spec.words)
             words += self.analyzer.segment(_plain(value))
         if len(children) < 2 or len(words) < 2 or len(fields) != 1:
             return None
@@ -324,10 +324,6 @@ class Compiler:
         return self._range(spec, "exact", value)
 
     # -- the engine's queries (a subclass builds them)
-
-    def words_field(self, spec):
-        """The field that holds a text field's words (its grams are in ``spec.grams``)."""
-        return spec.name
 
     def term(self, field_name, value):
         raise NotImplementedError

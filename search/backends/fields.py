@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 
+WORDS_SUFFIX = "__w"
 GRAMS_SUFFIX = "__g"
 # An index keeps its own state (the change-log checkpoint and more; see
 # search/capabilities.py) in one document, kept apart from every model's by its django_ct.
@@ -20,7 +21,8 @@ STATE_FIELD = "_state"
 META_CT = "_meta"
 META_ID = "_meta.state"
 
-TEXT = "text"  # analysed: words for ranking, grams for exact matching
+# Analysed: kept as printed in <name>, its words in <name>__w rank, its grams in <name>__g match.
+TEXT = "text"
 KEYWORD = "keyword"  # one exact value (facets, identifiers)
 DATE = "date"
 INTEGER = "integer"
@@ -48,7 +50,13 @@ class FieldSpec:
     haystack_type: str = "string"
 
     @property
+    def words(self):
+        """The field of a text field's words (search/backends/analysis.py)."""
+        return self.name + WORDS_SUFFIX
+
+    @property
     def grams(self):
+        """The field of a text field's exact-match grams."""
         return self.name + GRAMS_SUFFIX
 
     @property

@@ -27,6 +27,7 @@ from search.tokenize import (
     segment,
     set_user_words,
     user_words,
+    word_text,
     words,
 )
 
@@ -330,6 +331,26 @@ def test_rjieba_agrees_after_the_user_dictionary_changes(corpus, restore_user_wo
     set_user_words(set())
     assert fast_available()
     assert disagreements(corpus) == []
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_word_text_is_the_words_joined_by_spaces(corpus, fast):
+    # Several paragraphs to a text, so that lines (and their memory) repeat and mix.
+    texts = ["\n".join(corpus[i : i + 3]) for i in range(0, len(corpus), 2)]
+    for text in texts:
+        assert word_text(text, fast=fast).split() == [word.text for word in words(text)]
+
+
+@given(st.lists(st.one_of(st.characters(codec="utf-8"), st.sampled_from(TRICKY))).map("".join))
+def test_word_text_of_any_text_is_its_words(text):
+    assert word_text(text, fast=True).split() == [word.text for word in words(text)]
+
+
+def test_word_text_follows_the_user_dictionary(restore_user_words):
+    line = "中新互联的项目"
+    assert "中新互联" not in word_text(line).split()
+    set_user_words({"中新互联"})
+    assert "中新互联" in word_text(line).split()
 
 
 @pytest.mark.parametrize("text", ["在covid-19期间", "增长27.55g", "编号a-1的", "1.2.3版", "𠮷野家"])

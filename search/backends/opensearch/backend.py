@@ -60,7 +60,6 @@ from .mapping import (
     from_json,
     index_body,
     state_document,
-    words_field,
 )
 from .query import MUST, MUST_NOT, DslCompiler
 
@@ -366,7 +365,7 @@ class OpenSearchBackend(MarksText, WritesThroughWriter, OpenSearchSearchBackend)
         content = self.specs[self.content_field]
         similar = {
             "more_like_this": {
-                "fields": [words_field(content)],
+                "fields": [content.words],
                 "like": " ".join(words),
                 "min_term_freq": 1,
                 "min_doc_freq": 2,

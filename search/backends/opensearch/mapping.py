@@ -37,7 +37,6 @@ from ..fields import (
 
 # Bump when the mapping or the analysis streams change, so that old indexes are rebuilt.
 SCHEMA_VERSION = 2
-WORDS_SUFFIX = "__w"
 WORDS_ANALYZER = "na_words"
 GRAMS_ANALYZER = "na_grams"
 
@@ -49,10 +48,6 @@ _TYPES = {
     BOOLEAN: {"type": "boolean"},
     STORED: {"type": "keyword", "index": False, "doc_values": False},
 }
-
-
-def words_field(spec):
-    return spec.name + WORDS_SUFFIX
 
 
 def fingerprint(specs):
@@ -70,7 +65,7 @@ def index_body(specs, shards=1, replicas=0):
     for spec in specs.values():
         if spec.kind == TEXT:
             properties[spec.name] = {"type": "text", "index": False}
-            properties[words_field(spec)] = {"type": "text", "analyzer": WORDS_ANALYZER}
+            properties[spec.words] = {"type": "text", "analyzer": WORDS_ANALYZER}
             properties[spec.grams] = {
                 "type": "text",
                 "analyzer": GRAMS_ANALYZER,
@@ -102,7 +97,7 @@ def index_body(specs, shards=1, replicas=0):
         },
         "mappings": {
             "dynamic": "strict",
-            "_source": {"excludes": [f"*{WORDS_SUFFIX}", f"*{fields.GRAMS_SUFFIX}"]},
+            "_source": {"excludes": [f"*{fields.WORDS_SUFFIX}", f"*{fields.GRAMS_SUFFIX}"]},
             "_meta": {"fingerprint": fingerprint(specs)},
             "properties": properties,
         },
@@ -129,9 +124,7 @@ class DocumentBuilder:
             if spec.kind == TEXT:
                 texts = [force_str(item) for item in values]
                 document[spec.name] = texts if spec.multivalued else texts[0]
-                document[words_field(spec)] = " ".join(
-                    word.text for text in texts for word in self.analyzer.words(text, bulk=True)
-                )
+                document[spec.words] = self.analyzer.word_stream(texts)
                 document[spec.grams] = self.analyzer.grams(texts)
             else:
                 converted = [to_json(spec, item) for item in values]

@@ -13,7 +13,6 @@ import datetime
 from ..analysis import LINE_BREAK
 from ..compiler import MUST, MUST_NOT, SHOULD, Compiler, SearchQuery
 from ..fields import DATE, to_datetime
-from .mapping import words_field
 
 _OCCUR = {MUST: "must", SHOULD: "should", MUST_NOT: "must_not"}
 
@@ -24,9 +23,6 @@ class OpenSearchSearchQuery(SearchQuery):
 
 class DslCompiler(Compiler):
     """Compiles haystack SQ trees into OpenSearch query DSL (dicts)."""
-
-    def words_field(self, spec):
-        return words_field(spec)
 
     def term(self, field_name, value):
         return {"term": {field_name: {"value": value}}}

@@ -52,7 +52,6 @@ from .query import Compiler, UnsupportedLookup
 from .schema import (
     DATE,
     FLOAT,
-    GRAM_TOKENIZER,
     INTEGER,
     META_ID,
     STATE_FIELD,
@@ -61,7 +60,7 @@ from .schema import (
     build_schema,
     field_specs,
     fingerprint,
-    gram_tokenizer,
+    tokenizers,
 )
 from .sorting import sorted_hits
 from .store import Store
@@ -123,7 +122,8 @@ class TantivySearchBackend(MarksText, WritesThroughWriter, BaseSearchBackend):
             self._ready = True
 
     def _configure(self, index):
-        index.register_tokenizer(GRAM_TOKENIZER, gram_tokenizer())
+        for name, analyzer in tokenizers().items():
+            index.register_tokenizer(name, analyzer)
         index.config_reader("manual")
         return index
 
@@ -391,11 +391,12 @@ class TantivySearchBackend(MarksText, WritesThroughWriter, BaseSearchBackend):
         terms = self._characteristic_terms(searcher, text)
         if not terms:
             return {"results": [], "hits": 0}
+        words = self.specs[self.content_field].words
         similar = tantivy.Query.boolean_query(
             [
                 (
                     tantivy.Occur.Should,
-                    tantivy.Query.boost_query(self.compiler.term(self.content_field, word), weight),
+                    tantivy.Query.boost_query(self.compiler.term(words, word), weight),
                 )
                 for word, weight in terms
             ]
@@ -422,7 +423,7 @@ class TantivySearchBackend(MarksText, WritesThroughWriter, BaseSearchBackend):
         total = max(searcher.num_docs, 1)
         scored = []
         for word, count in counts.items():
-            frequency = searcher.doc_freq(self.content_field, word)
+            frequency = searcher.doc_freq(self.specs[self.content_field].words, word)
             if frequency < 2 or (total >= 20 and frequency > total // 2):
                 continue  # only in this document, or in too many to tell anything
             scored.append((count * _idf(total, frequency), word))

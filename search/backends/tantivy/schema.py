@@ -25,14 +25,30 @@ from ..fields import (  # noqa: F401 (the kinds, as the rest of the backend name
 )
 
 GRAM_TOKENIZER = "na_whitespace"
+WORDS_TOKENIZER = "na_words"
+STORED_TOKENIZER = "na_stored"
 # Bump when build_schema() maps the same fields differently, or the analysis streams change,
 # so old indexes are rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def fingerprint(specs):
     """Changes when the schema changes, so an index built for another schema is not reused."""
     return fields.fingerprint(specs, SCHEMA_VERSION)
+
+
+def tokenizers():
+    """The analyzers the schema names, for ``Index.register_tokenizer``."""
+    return {
+        GRAM_TOKENIZER: gram_tokenizer(),
+        # Words come joined by spaces (search/backends/analysis.py).
+        WORDS_TOKENIZER: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build(),
+        # No token at all: the text as printed is only stored (tantivy stores no text field
+        # without an analyzer); its words and grams are searched.
+        STORED_TOKENIZER: tantivy.TextAnalyzerBuilder(
+            tantivy.Tokenizer.regex(r"[^\x00-\x{10FFFF}]")
+        ).build(),
+    }
 
 
 def gram_tokenizer():
@@ -49,7 +65,9 @@ def build_schema(specs):
     builder = tantivy.SchemaBuilder()
     for spec in specs.values():
         if spec.kind == TEXT:
-            builder.add_text_field(spec.name, stored=spec.stored, tokenizer_name="raw")
+            builder.add_text_field(spec.name, stored=spec.stored, tokenizer_name=STORED_TOKENIZER)
+            # Words rank (with positions, for the boost of words close together); grams match.
+            builder.add_text_field(spec.words, stored=False, tokenizer_name=WORDS_TOKENIZER)
             builder.add_text_field(spec.grams, stored=False, tokenizer_name=GRAM_TOKENIZER)
         elif spec.kind == KEYWORD:
             builder.add_text_field(spec.name, stored=spec.stored, tokenizer_name="raw", fast=True)
@@ -69,11 +87,7 @@ def build_schema(specs):
 
 
 class DocumentBuilder:
-    """Turns haystack's prepared data (a dict per object) into tantivy documents.
-
-    Documents are cut into words with the analyser's bulk tokeniser (``words(bulk=True)``),
-    which gives the same words faster where the analyser has one: only writers build documents.
-    """
+    """Turns haystack's prepared data (a dict per object) into tantivy documents."""
 
     def __init__(self, specs, analyzer):
         self.specs = specs
@@ -95,8 +109,8 @@ class DocumentBuilder:
         if spec.kind == TEXT:
             texts = [force_str(value) for value in values]
             for text in texts:
-                tokens = self.analyzer.words(text, bulk=True, factory=tantivy.Token)
-                document.add_pre_tokenized_text(spec.name, tantivy.PreTokenizedString(text, tokens))
+                document.add_text(spec.name, text)
+            document.add_text(spec.words, self.analyzer.word_stream(texts))
             document.add_text(spec.grams, self.analyzer.grams(texts))
         else:
             method, convert = _ADDERS[spec.kind]
