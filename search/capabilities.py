@@ -20,6 +20,9 @@ every document's fields    ``scan(models, fields)``             ``SearchQuerySet
                                                                 page by page
 snippets and KWIC          ``snippets(text, terms)``,           the stored text, matched line by
                            ``concordance(text, terms, width)``  line as typed (no normalisation)
+analysis in other          ``analysis()`` returns (field        the rebuilding process analyses
+processes (a rebuild's     specs, analyzer); its writers have   every document itself
+pool)                      ``add_analysed(documents)``
 =========================  ===================================  ==================================
 
 A writer (native or fallback) has ``generation``, ``add(search_index, objects)``,
@@ -91,6 +94,13 @@ def new_generation(engine):
     engine.clear(commit=True)
     yield writer
     writer.commit()
+
+
+def analysis(engine):
+    """(field specs, analyzer) if the engine's writers take documents analysed in another
+    process (search.rebuilding), else None."""
+    native = getattr(engine, "analysis", None)
+    return native() if native is not None else None
 
 
 def scan(engine, model, fields=()):

@@ -35,7 +35,8 @@ from haystack.utils import get_model_ct
 from articles import changes
 from articles.models import Article, Byline, Change, Figure
 
-from . import capabilities, tokenize, words
+from . import capabilities, rebuilding, tokenize, words
+from .backends.common import prepared_documents
 from .search_indexes import figures_of
 
 log = logging.getLogger(__name__)
@@ -219,9 +220,11 @@ class Indexer:
 
     # -- rebuilding
 
-    def rebuild(self, progress=None):
+    def rebuild(self, progress=None, jobs=1):
         """Index every article again in a new generation; readers keep the old one until then.
 
+        With ``jobs`` above 1, a large rebuild analyses its documents in that many worker
+        processes (search.rebuilding) while this process reads, prepares and writes them.
         Returns the number of articles indexed.
         """
         self.close()
@@ -229,23 +232,41 @@ class Indexer:
         epoch = changes.epoch()
         start = changes.latest_id()  # every change up to here is in what is read below
         queryset = self.articles().order_by("pk")
+        analysis = capabilities.analysis(self.engine) if jobs > 1 else None
+        if analysis is not None and queryset.count() <= rebuilding.PARALLEL_ABOVE:
+            analysis = None  # starting the workers would cost more than they save
         added = 0
         with capabilities.new_generation(self.engine) as writer:
-            last = 0
-            while batch := list(queryset.filter(pk__gt=last)[:ARTICLES_PER_READ]):
-                if self.search_index:
-                    writer.add(self.search_index, batch, replace=False)
-                if self.figure_index:
-                    writer.add(self.figure_index, _figures(batch), replace=False)
-                last = batch[-1].pk
-                added += len(batch)
-                if progress:
-                    progress(len(batch))
+            if analysis is None:
+                for batch in _reads(queryset):
+                    if self.search_index:
+                        writer.add(self.search_index, batch, replace=False)
+                    if self.figure_index:
+                        writer.add(self.figure_index, _figures(batch), replace=False)
+                    added += len(batch)
+                    if progress:
+                        progress(len(batch))
+            else:
+                prepared = ((len(batch), self._prepared(batch)) for batch in _reads(queryset))
+                for count, documents in rebuilding.analysed_batches(prepared, *analysis, jobs):
+                    writer.add_analysed(documents, replace=False)
+                    added += count
+                    if progress:
+                        progress(count)
             writer.set_state(checkpoint=start, epoch=epoch, dictionary=dictionary)
             changes.record_position(writer.generation, start, self.location)
         self._forget_other_generations(self.state().generation)
         self.rebuilds += 1
         return added
+
+    def _prepared(self, articles):
+        """haystack's prepared data of every document this index holds for ``articles``."""
+        documents = []
+        if self.search_index:
+            documents += prepared_documents(self.search_index, articles)
+        if self.figure_index:
+            documents += prepared_documents(self.figure_index, _figures(articles))
+        return documents
 
     def _forget_other_generations(self, current):
         if current is None:
@@ -306,6 +327,14 @@ class Indexer:
 
     def _heartbeat(self):
         changes.heartbeat(capabilities.reader_name(self.engine, self.state()))
+
+
+def _reads(queryset):
+    """The articles of ``queryset`` (ordered by pk), ARTICLES_PER_READ at a time."""
+    last = 0
+    while batch := list(queryset.filter(pk__gt=last)[:ARTICLES_PER_READ]):
+        yield batch
+        last = batch[-1].pk
 
 
 def _figures(articles):

@@ -45,6 +45,11 @@ def loaded_version():
     return _loaded[0] if _loaded else None
 
 
+def loaded_words():
+    """The words this process has given jieba (none before the first refresh)."""
+    return _loaded[1] if _loaded else frozenset()
+
+
 def warm_up():
     """Load jieba and the editors' words before gunicorn forks its workers."""
     tokenize.warm_up()

@@ -9,11 +9,12 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.utils.encoding import force_str
 from haystack.exceptions import SkipDocument
 from haystack.utils import get_identifier
 
 from .errors import UnsupportedLookup
-from .fields import date_buckets
+from .fields import TEXT, date_buckets
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,31 @@ def prepared_documents(search_index, objects):
             continue
 
 
+def analysed(specs, analyzer, prepared):
+    """One prepared document (haystack's data for an object) ready for any engine's builder.
+
+    Returns ``(values, streams)``: ``values`` maps each field of ``specs`` the document has to
+    the list of its values (text as str); ``streams`` maps the words field and the grams field
+    of each text field to its stream (search/backends/analysis.py). Plain data, so that it can
+    be computed in another process (search/rebuilding.py).
+    """
+    values, streams = {}, {}
+    for name, value in prepared.items():
+        spec = specs.get(name)
+        if spec is None or value is None:
+            continue
+        items = value if isinstance(value, (list, tuple, set)) else [value]
+        items = [item for item in items if item is not None]
+        if not items:
+            continue
+        if spec.kind == TEXT:
+            items = [force_str(item) for item in items]
+            streams[spec.words] = analyzer.word_stream(items)
+            streams[spec.grams] = analyzer.grams(items)
+        values[name] = items
+    return values, streams
+
+
 class WritesThroughWriter:
     """haystack's ``update``, ``remove`` and ``clear`` through the backend's `open_writer`.
 
@@ -40,6 +66,12 @@ class WritesThroughWriter:
     """
 
     _pending = None  # the writer holding changes made with commit=False
+
+    def analysis(self):
+        """(field specs, analyzer): what `analysed` needs to make documents for this engine's
+        writers (their ``add_analysed``), in any process."""
+        self.setup()
+        return self.specs, self.analyzer
 
     def update(self, index, iterable, commit=True):
         self._write("Failed to add documents to the index", commit, "add", index, iterable)

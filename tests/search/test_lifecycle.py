@@ -348,6 +348,48 @@ def test_a_schema_change_is_a_new_generation_not_a_wipe(seeded_index):
     assert found("陆海新通道") == [ZHONGXIN]
 
 
+def test_a_rebuild_analysed_in_worker_processes_indexes_what_one_process_does(
+    seeded_index, monkeypatch
+):
+    from articles.models import Figure
+    from search import rebuilding
+
+    import_brief(11, "中新互联简讯", "中新互联的项目累计签约347个，同比增长20.2%。")
+    DictionaryWord.objects.create(word="中新互联")  # the workers must cut with it too
+    monkeypatch.setattr(rebuilding, "PARALLEL_ABOVE", 0)
+    pooled = []
+    analysed_batches = rebuilding.analysed_batches
+
+    def spy(batches, specs, analyzer, jobs):
+        for tag, documents in analysed_batches(batches, specs, analyzer, jobs):
+            pooled.append(len(documents))
+            yield tag, documents
+
+    monkeypatch.setattr(rebuilding, "analysed_batches", spy)
+    queries = ["陆海新通道", "中新互联", "重庆", "签约"]
+
+    def indexed():
+        articles, figures = Indexer(), Indexer("figures")
+        engine = capabilities.backend()
+        words = engine.searcher().doc_freq("text__w", "中新互联")
+        return (
+            sorted(articles.scan(Article, fields=("content_hash", "title"))),
+            sorted(figures.scan(Figure, fields=("content_hash", "url"))),
+            words,
+            [found(q) for q in queries],
+        )
+
+    for using in ("default", "figures"):
+        Indexer(using).rebuild(jobs=1)
+    alone = indexed()
+    assert pooled == []
+    for using in ("default", "figures"):
+        assert Indexer(using).rebuild(jobs=2) == Article.objects.count()
+    assert sum(pooled) == Article.objects.count() + len(alone[1])  # every document, in the pool
+    assert indexed() == alone
+    assert alone[2] == 1 and len(alone[1]) > 20
+
+
 # -- rebuilds reach live workers
 
 

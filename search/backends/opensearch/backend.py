@@ -46,6 +46,7 @@ from opensearchpy.exceptions import NotFoundError, OpenSearchException
 from ..analysis import SimpleAnalyzer
 from ..common import (
     WritesThroughWriter,
+    analysed,
     facet_aggregations,
     facet_counts,
     prepared_documents,
@@ -435,7 +436,8 @@ class Writer:
         self.generation = generation
         self._backend = backend
         self._conn = backend.conn
-        self.builder = DocumentBuilder(backend.specs, backend.analyzer)
+        self._specs, self._analyzer = backend.specs, backend.analyzer
+        self.builder = DocumentBuilder(backend.specs)
         self.state = dict(state or {})
         self._actions = []
         self._unrefreshed = False
@@ -446,9 +448,17 @@ class Writer:
 
     def add(self, search_index, objects, replace=True):
         """Index ``objects``; a document replaces the one with its id (``replace`` is moot)."""
-        for prepared in prepared_documents(search_index, objects):
-            self._actions.append({"index": {"_index": self.generation, "_id": prepared[ID]}})
-            self._actions.append(self.builder.build(prepared))
+        self.add_analysed(
+            analysed(self._specs, self._analyzer, prepared)
+            for prepared in prepared_documents(search_index, objects)
+        )
+
+    def add_analysed(self, documents, replace=True):
+        """Index documents analysed already (search.backends.common.analysed)."""
+        for document in documents:
+            identifier = document[0][ID][0]
+            self._actions.append({"index": {"_index": self.generation, "_id": identifier}})
+            self._actions.append(self.builder.build(document))
             self.added += 1
             self.dirty = True
             if len(self._actions) >= 2 * BULK_ACTIONS:

@@ -105,30 +105,19 @@ def index_body(specs, shards=1, replicas=0):
 
 
 class DocumentBuilder:
-    """Turns haystack's prepared data (a dict per object) into OpenSearch documents."""
+    """Turns analysed documents (search.backends.common.analysed) into OpenSearch documents."""
 
-    def __init__(self, specs, analyzer):
+    def __init__(self, specs):
         self.specs = specs
-        self.analyzer = analyzer
 
-    def build(self, prepared):
+    def build(self, analysed):
+        values, streams = analysed
         document = {}
-        for name, value in prepared.items():
-            spec = self.specs.get(name)
-            if spec is None or value is None:
-                continue
-            values = value if isinstance(value, (list, tuple, set)) else [value]
-            values = [item for item in values if item is not None]
-            if not values:
-                continue
-            if spec.kind == TEXT:
-                texts = [force_str(item) for item in values]
-                document[spec.name] = texts if spec.multivalued else texts[0]
-                document[spec.words] = self.analyzer.word_stream(texts)
-                document[spec.grams] = self.analyzer.grams(texts)
-            else:
-                converted = [to_json(spec, item) for item in values]
-                document[spec.name] = converted if spec.multivalued else converted[0]
+        for name, items in values.items():
+            spec = self.specs[name]
+            converted = items if spec.kind == TEXT else [to_json(spec, item) for item in items]
+            document[name] = converted if spec.multivalued else converted[0]
+        document.update(streams)
         return document
 
 

@@ -87,40 +87,27 @@ def build_schema(specs):
 
 
 class DocumentBuilder:
-    """Turns haystack's prepared data (a dict per object) into tantivy documents."""
+    """Turns analysed documents (search.backends.common.analysed) into tantivy documents."""
 
-    def __init__(self, specs, analyzer):
+    def __init__(self, specs):
         self.specs = specs
-        self.analyzer = analyzer
 
-    def build(self, prepared):
+    def build(self, analysed):
+        values, streams = analysed
         document = tantivy.Document()
-        for name, value in prepared.items():
-            spec = self.specs.get(name)
-            if spec is None or value is None:
-                continue
-            values = value if isinstance(value, (list, tuple, set)) else [value]
-            values = [item for item in values if item is not None]
-            if values:
-                self._add(document, spec, values)
-        return document
-
-    def _add(self, document, spec, values):
-        if spec.kind == TEXT:
-            texts = [force_str(value) for value in values]
-            for text in texts:
-                document.add_text(spec.name, text)
-            document.add_text(spec.words, self.analyzer.word_stream(texts))
-            document.add_text(spec.grams, self.analyzer.grams(texts))
-        else:
-            method, convert = _ADDERS[spec.kind]
+        for name, items in values.items():
+            method, convert = _ADDERS[self.specs[name].kind]
             add = getattr(document, method)
-            for value in values:
-                add(spec.name, convert(value))
+            for item in items:
+                add(name, convert(item))
+        for name, stream in streams.items():
+            document.add_text(name, stream)
+        return document
 
 
 # How a value of each other kind goes into a tantivy document.
 _ADDERS = {
+    TEXT: ("add_text", str),  # as printed, stored; its words and grams are the streams
     KEYWORD: ("add_text", force_str),
     STORED: ("add_bytes", lambda value: force_str(value).encode()),
     DATE: ("add_date", to_datetime),

@@ -8,7 +8,7 @@ import tantivy
 from haystack.constants import DJANGO_CT, ID
 from haystack.utils import get_model_ct
 
-from ..common import prepared_documents
+from ..common import analysed, prepared_documents
 from .schema import META_ID, DocumentBuilder, state_document
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,8 @@ class Writer:
             raise
         self._index = index
         self._compiler = backend.compiler
-        self.builder = DocumentBuilder(backend.specs, backend.analyzer)
+        self._specs, self._analyzer = backend.specs, backend.analyzer
+        self.builder = DocumentBuilder(backend.specs)
         self.state = dict(state or {})
         self.added = 0
         self.dirty = False
@@ -43,10 +44,20 @@ class Writer:
 
     def add(self, search_index, objects, replace=True):
         """Index ``objects``; ``replace=False`` skips the delete when the index was just cleared."""
-        for prepared in prepared_documents(search_index, objects):
+        self.add_analysed(
+            (
+                analysed(self._specs, self._analyzer, prepared)
+                for prepared in prepared_documents(search_index, objects)
+            ),
+            replace,
+        )
+
+    def add_analysed(self, documents, replace=True):
+        """Index documents analysed already (search.backends.common.analysed)."""
+        for document in documents:
             if replace:
-                self.raw.delete_documents_by_term(ID, prepared[ID])
-            self.raw.add_document(self.builder.build(prepared))
+                self.raw.delete_documents_by_term(ID, document[0][ID][0])
+            self.raw.add_document(self.builder.build(document))
             self.added += 1
             self.dirty = True
 

@@ -6,6 +6,8 @@ that can; see search.capabilities), and records the change-log checkpoint it was
 so the indexer goes on from there.
 """
 
+import os
+
 from django.conf import settings
 from django.core.management.base import CommandError
 from haystack.management.commands.rebuild_index import Command as HaystackRebuild
@@ -26,11 +28,14 @@ class Command(HaystackRebuild):
             if answer.strip().lower() not in ("y", "yes"):
                 raise CommandError("Rebuild cancelled.")
         verbosity = options.get("verbosity", 1)
+        # haystack's --workers: processes that analyse the text while this one writes (one
+        # per core unless given; 1 analyses here).
+        jobs = options.get("workers") or os.cpu_count() or 1
         for using in options.get("using") or settings.SEARCH_INDEXES:
             indexer = Indexer(using)
             total = indexer.articles().count()
             with progress_bar(total, "Indexing", verbosity, self.stderr._out) as advance:
-                added = indexer.rebuild(progress=advance)
+                added = indexer.rebuild(progress=advance, jobs=jobs)
             if verbosity:
                 state = indexer.state()
                 self.stdout.write(
