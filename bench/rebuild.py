@@ -8,9 +8,10 @@ the code at --baseline (checked out beside, in bench/out/rebuild/baseline) and w
 so their ratio holds even when the machine is busy; the report gives the load average of each.
 
 Each rebuild is a process of its own: wall seconds, the CPU seconds of the process (its
-threads included: tantivy indexes in two), its peak resident memory and the size of the index
-it wrote. The articles index and the figures index are rebuilt one after the other, as
-`rebuild_index` without -u does.
+threads included: tantivy indexes in two) and of its analysing workers (search.rebuilding;
+recorded since they exist), its peak resident memory and the size of the index it wrote. The
+articles index and the figures index are rebuilt one after the other, as `rebuild_index`
+without -u does.
 
 Results: bench/out/rebuild/result-SIZE.json; the report (bench/REBUILD.md) is written from them
 (--report-only rewrites it).
@@ -46,14 +47,17 @@ def main(using):
     started, cpu = time.perf_counter(), time.process_time()
     call_command("rebuild_index", interactive=False, using=[using], verbosity=0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu,
+        "workers_cpu_seconds": workers.ru_utime + workers.ru_stime,
         "peak_rss_mb": peak / 1024,
     }))
 
 
-main(sys.argv[1])
+if __name__ == "__main__":  # spawned workers import this module again: no rebuild there
+    main(sys.argv[1])
 """
 
 
@@ -123,9 +127,10 @@ def write_report(path, out=OUT):
         "Written by `python -m bench.rebuild` (see its docstring): each index rebuilt from the "
         "same SQLite database by the code before and after, alternately, in one session.",
         "",
-        "| articles | index | before (s) | after (s) | after ÷ before | CPU s before → after "
+        "| articles | index | before (s) | after (s) | after ÷ before "
+        "| CPU s, rebuilding process, before → after | CPU s, its workers, after "
         "| index MB before → after | peak RSS MB before → after | load before / after |",
-        "|--:|---|--:|--:|--:|---|---|---|---|",
+        "|--:|---|--:|--:|--:|---|--:|---|---|---|",
     ]
     notes = []
     for result in results(out):
@@ -141,19 +146,21 @@ def write_report(path, out=OUT):
                 for kind in KINDS
             }
             before, after = median["before"], median["after"]
+            workers = [item.get("workers_cpu_seconds") for item in runs["after"]]
+            workers = f"{statistics.median(workers):.0f}" if None not in workers else "not recorded"
             name = "articles" if using == "default" else "key figures"
             lines.append(
                 f"| {result['articles']:,} | {name} | {before['seconds']:.1f} "
                 f"| {after['seconds']:.1f} | {after['seconds'] / before['seconds']:.2f}× "
-                f"| {before['cpu_seconds']:.0f} → {after['cpu_seconds']:.0f} "
+                f"| {before['cpu_seconds']:.0f} → {after['cpu_seconds']:.0f} | {workers} "
                 f"| {before['index_mb']:.0f} → {after['index_mb']:.0f} "
                 f"| {before['peak_rss_mb']:.0f} → {after['peak_rss_mb']:.0f} "
                 f"| {before['load']} / {after['load']} |"
             )
         notes.append(
             f"- {result['articles']:,} articles: before `{result['baseline_commit'][:9]}`, after "
-            f"`{result['after_commit'][:9]}`, {result['date']}; medians of "
-            f"{len(result['runs']['default']['after'])} rebuilds each, alternating; "
+            f"`{result['after_commit'][:9]}`, {result['date']}; the median of "
+            f"{len(result['runs']['default']['after'])} rebuild(s) each, alternating; "
             f"command: `python -m bench.rebuild --baseline {result['baseline']} "
             f"--sizes {result['size']} --repeats {result['repeats']}`."
         )
