@@ -5,15 +5,24 @@ Views (the page, the JSON API, exports) share `run()`. It parses the query
 and reads back hits and facets from one backend search. Snippets are marked
 on each hit's stored text (search.capabilities), so they land on the same
 characters whatever the engine. Searching only reads: the indexer writes.
+
+Facets count every matching article, the costliest part of a search with many matches. They
+depend on the query, the filters and the index, not on the page or the order: a search's
+facets are kept (in the worker's cache, ``SEARCH_FACET_CACHE``) under the index state they
+were counted on, so that paging through a search, re-sorting it or asking it again reuses
+them until the index moves.
 """
 
 import datetime
+import hashlib
 import operator
 import time
 from dataclasses import dataclass, field
 from functools import reduce
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from haystack.inputs import Exact
@@ -41,6 +50,8 @@ STOP_WORDS = frozenset(
     "哪些 哪里 多少 请问 一下 这个 那个".split()
 )
 _FIELDS = {"title": "title", "author": "author", None: "content"}
+FILTERS = ("from_", "to", "author", "publication", "year", "month")
+FACETS_TTL = 60 * 60  # seconds; a commit to the index makes them unreachable sooner
 
 
 class SearchForm(forms.Form):
@@ -205,7 +216,9 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
     elif not has_filters(params):
         outcome.took_ms = elapsed(started)
         return outcome
-    if facets:
+    key = _facets_key(params, state, using) if facets else None
+    known = cache.get(key) if key else None  # the facets of this search, counted before
+    if facets and known is None:
         sqs = _with_facets(sqs)
     terms = [term.text for term in parsed.positive_terms()]
     start = (outcome.page - 1) * page_size
@@ -232,9 +245,28 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
         if budget is not None and not budget.spend(hit.size):
             break
     if facets and count:
-        outcome.facets = _facets(sqs.facet_counts())
+        if known is not None and not outcome.fallback:
+            outcome.facets = known
+        else:
+            outcome.facets = _facets(sqs.facet_counts())
+            # Kept only when the index did not move during the search: counted on the state
+            # of the key.
+            if key and not outcome.fallback and capabilities.index_state(engine) == state:
+                cache.set(key, outcome.facets, FACETS_TTL)
     outcome.took_ms = elapsed(started)
     return outcome
+
+
+def _facets_key(params, state, using):
+    """Where a search's facets are kept: under what decides them (the query, the filters, the
+    dictionary that cut the query, the index state), not the page or the order. None when
+    they are not kept."""
+    if not settings.SEARCH_FACET_CACHE or state.generation is None or state.checkpoint is None:
+        return None
+    decided = "\x00".join([params["q"], *(str(params.get(name) or "") for name in FILTERS)])
+    digest = hashlib.sha1(decided.encode(), usedforsecurity=False).hexdigest()
+    dictionary = state.meta.get("dictionary") or ""
+    return f"facets:{using}:{state.generation}:{state.checkpoint}:{dictionary}:{digest}"
 
 
 def partial_words(text):
@@ -279,9 +311,7 @@ def date_range(params):
 
 
 def has_filters(params):
-    return any(
-        params.get(name) for name in ("from_", "to", "author", "publication", "year", "month")
-    )
+    return any(params.get(name) for name in FILTERS)
 
 
 def _with_facets(sqs):

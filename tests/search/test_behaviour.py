@@ -9,7 +9,7 @@ import pytest
 
 from search import searching
 from search.indexer import Indexer
-from tests.conftest import YUAN, ZHONGXIN
+from tests.conftest import SEED_DATE, YUAN, ZHONGXIN
 
 USING = "default"  # the engine of the running test (see the engine fixture)
 
@@ -149,6 +149,41 @@ def test_facets_count_years_months_authors_and_publications(seeded_index):
     assert facets["month"] == [("2025-11", 2)]
     assert sorted(facets["author"]) == [("李俊晓", 1), ("杨骏", 1), ("王天翊", 1)]
     assert facets["publication"] == [("重庆日报", 2)]
+
+
+def test_a_searchs_facets_are_counted_once_for_its_pages_and_orders(
+    seeded_index, engine, monkeypatch
+):
+    from articles.importer import Importer
+
+    counted = []
+    with_facets = searching._with_facets
+    monkeypatch.setattr(
+        searching, "_with_facets", lambda sqs: counted.append(1) or with_facets(sqs)
+    )
+    first = search("重庆")
+    assert counted == [1]
+    assert search("重庆", page="2").facets == first.facets  # no hits on page 2, same facets
+    assert search("重庆", sort="newest").facets == first.facets
+    assert counted == [1]
+    assert search("重庆", author="杨骏").facets["publication"] == [("重庆日报", 1)]  # filtered
+    assert len(counted) == 2
+    # The index moves: the facets are counted again, on the new state.
+    Importer(SEED_DATE).import_text("# 重庆简讯\n\n（记者 张三）重庆发布新消息。\n")
+    Indexer(engine).catch_up()
+    assert ("张三", 1) in search("重庆").facets["author"]
+    assert len(counted) == 3
+
+
+def test_facets_are_counted_for_every_search_when_not_kept(seeded_index, settings, monkeypatch):
+    settings.SEARCH_FACET_CACHE = False
+    counted = []
+    with_facets = searching._with_facets
+    monkeypatch.setattr(
+        searching, "_with_facets", lambda sqs: counted.append(1) or with_facets(sqs)
+    )
+    assert search("重庆").facets == search("重庆", page="2").facets
+    assert counted == [1, 1]
 
 
 @pytest.mark.parametrize(
