@@ -10,8 +10,7 @@ whole, and its matches are then sorted into lines (paragraphs).
 import bisect
 import re
 from dataclasses import dataclass
-
-from django.utils.html import escape
+from html import escape  # what django.utils.html.escape does, without its lazy-string wrapper
 
 _WHITESPACE = re.compile(r"[^\S\n]+")
 
