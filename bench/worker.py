@@ -25,21 +25,21 @@ def setup():
 
 
 def percentiles(values):
-    """p50/p95/p99/mean/max of latencies in ms (nearest-rank on the sorted sample)."""
+    """p50/p95/p99/mean/max of latencies in ms: ``statistics.quantiles``, method 'inclusive'
+    (linear interpolation between the sample's order statistics, as numpy's default)."""
     if not values:
         return {}
-    ordered = sorted(values)
-
-    def rank(p):
-        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
-
+    if len(values) == 1:
+        cuts = values * 99  # quantiles needs two points; one sample is every percentile
+    else:
+        cuts = statistics.quantiles(values, n=100, method="inclusive")
     return {
-        "n": len(ordered),
-        "p50": rank(50),
-        "p95": rank(95),
-        "p99": rank(99),
-        "mean": statistics.fmean(ordered),
-        "max": ordered[-1],
+        "n": len(values),
+        "p50": cuts[49],
+        "p95": cuts[94],
+        "p99": cuts[98],
+        "mean": statistics.fmean(values),
+        "max": max(values),
     }
 
 
@@ -113,8 +113,10 @@ def phase_rebuild(args):
     from search import tokenize
     from search.indexer import Indexer
 
+    jobs = args.jobs
     if args.mode == "jieba":
         tokenize.fast_available = lambda: False  # what bulk mode checks before it uses rjieba
+        jobs = 1  # spawned workers would not inherit the patch
     indexer = Indexer()
     index_queryset = indexer.search_index.index_queryset()
     total = index_queryset.count()
@@ -130,13 +132,14 @@ def phase_rebuild(args):
             raise OutOfTime
 
     try:
-        added = indexer.rebuild(progress=progress)
+        added = indexer.rebuild(progress=progress, jobs=jobs)
         finished = True
     except OutOfTime:
         added, finished = done, False
     seconds = time.perf_counter() - started
     return {
         "mode": args.mode,
+        "jobs": jobs,
         "fast_available": tokenize.fast_available(),
         "articles": added,
         "total": total,
@@ -145,6 +148,78 @@ def phase_rebuild(args):
         "articles_per_s": added / seconds,
         "mb_per_s": text_bytes * (added / max(total, 1)) / 1e6 / seconds,
     }
+
+
+def phase_rebuild_first(args):
+    """Our index of the first --count published articles, in the order haystack's update_index
+    indexes them (by pk): the product's side of the comparison with Whoosh at equal size."""
+    setup()
+    from search.indexer import Indexer
+
+    class FirstArticles(Indexer):
+        def articles(self):
+            published = super().articles()
+            pks = published.order_by("pk").values_list("pk", flat=True)
+            last = list(pks[max(args.count, 1) - 1 : max(args.count, 1)])
+            return published.filter(pk__lte=last[0]) if last else published
+
+    started = time.perf_counter()
+    added = FirstArticles().rebuild(jobs=args.jobs)
+    return {"articles": added, "seconds": time.perf_counter() - started}
+
+
+def phase_engine(args):
+    """The engine alone: the very queries a search sends to tantivy, timed without us.
+
+    Each query goes once through searching.run, which records the tantivy queries it compiles
+    (a question that finds nothing sends a second one, its fallback); the timed part is then
+    only tantivy's: the top 20 hits, in the search's order, with the count of matches, and
+    their stored documents. No parsing, facets, snippets or templates: what a search costs
+    when everything of ours is taken away.
+    """
+    setup()
+    import tantivy
+
+    from search import capabilities, searching
+
+    engine = capabilities.backend()
+    queries = json.loads(Path(args.queries).read_text())
+    captured = []
+    run = engine._run
+
+    def recording(searcher, compiled, **kwargs):
+        captured.append((compiled.query, kwargs.get("sort_by") or []))
+        return run(searcher, compiled, **kwargs)
+
+    engine._run = recording
+    compiled = {}
+    for query in queries:
+        captured.clear()
+        form = searching.SearchForm(_query_dict(query))
+        form.is_valid()
+        searching.run(form.params())
+        compiled[query["q"], json.dumps(query.get("params", {}))] = list(captured)
+
+    def once(query):
+        searcher = engine.refresh().searcher()
+        started = time.perf_counter()
+        count = None
+        for tantivy_query, sort_by in compiled[query["q"], json.dumps(query.get("params", {}))]:
+            order = {}
+            if sort_by:
+                name = sort_by[0].lstrip("-")
+                descending = sort_by[0].startswith("-")
+                order = {
+                    "order_by_field": name,
+                    "order": tantivy.Order.Desc if descending else tantivy.Order.Asc,
+                }
+            result = searcher.search(tantivy_query, 20, count=True, **order)
+            for _score, address in result.hits:
+                searcher.doc(address)
+            count = result.count
+        return (time.perf_counter() - started) * 1000, {"count": count}
+
+    return _latencies(queries, once, args, lambda outcome: outcome)
 
 
 def _text_bytes():
@@ -189,6 +264,7 @@ def phase_tokenise(args):
         "jieba_lcut_raw": lambda t: segmenter.reference.lcut(tokenize.normalize(t)),
         "words_fast": lambda t: tokenize.words(t, fast=True),
         "words_jieba": lambda t: tokenize.words(t, fast=False),
+        "word_text_fast": lambda t: tokenize.word_text(t, fast=True),  # what the index takes
         "grams": analyzer.grams,
         "normalize": tokenize.normalize,
     }
@@ -503,6 +579,8 @@ PHASES = {
     "urls": phase_urls,
     "import": phase_import,
     "rebuild": phase_rebuild,
+    "rebuild_first": phase_rebuild_first,
+    "engine": phase_engine,
     "tokenise": phase_tokenise,
     "search": phase_search,
     "save": phase_save,
@@ -525,6 +603,7 @@ def main(argv=None):
     )
     parser.add_argument("--budget", type=float, default=0)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--count", type=int, default=0)
     parser.add_argument("--bytes", type=int, default=3_000_000)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=3)
