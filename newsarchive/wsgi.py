@@ -9,11 +9,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings.prod")
 
 application = get_wsgi_application()
 
-# With gunicorn's preload_app this runs once, in the master: jieba's
-# dictionary is loaded before the workers fork and shared by them, and
-# freezing the heap keeps the garbage collector from touching (and so
-# copying) those shared pages in every worker.
-from search.words import warm_up  # noqa: E402
+# With gunicorn's preload_app this runs once, in the master: templates, translations and
+# jieba's dictionary are loaded before the workers fork and shared by them (newsarchive.warming),
+# and freezing the heap keeps the garbage collector from touching (and so copying) those shared
+# pages in every worker.
+from newsarchive.warming import warm_up  # noqa: E402
 
 warm_up()
 gc.freeze()

@@ -141,3 +141,18 @@ def test_secrets_are_not_committed():
     assert "secret_key" not in tracked
     assert ".sqlite3" not in tracked
     assert not Path(REPO / "var").exists() or "var/" not in tracked
+
+
+def test_the_master_warms_every_template_and_language_before_it_forks(db):
+    from django.template import engines
+    from django.utils import translation
+
+    from newsarchive import warming
+
+    names = warming.project_templates()
+    assert {"base.html", "search/kwic.html", "articles/article_detail.html"} <= set(names)
+    warming.warm_up()
+    loader = engines["django"].engine.template_loaders[0]  # the cached loader
+    cached = {key.split(":")[0] for key in loader.get_template_cache}
+    assert set(names) <= cached
+    assert {"zh-hans", "zh-hant"} <= set(translation.trans_real._translations)
