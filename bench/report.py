@@ -968,12 +968,23 @@ def scaling_section(results):
                     cell += f" (slope {slope:.2f})"
                 cells.append(cell)
             rows.append((name, *cells))
+        commits = {r.get("commit", "")[:9] for r in runs}
+        mixed = (
+            [
+                f"**The sizes were measured by different code ({', '.join(sorted(commits))}): "
+                "the slopes mix what the code changed with what the size did.**",
+                "",
+            ]
+            if len(commits) > 1
+            else []
+        )
         out += [
             f"## Cost against size · {database}",
             "",
             "Each cost at each size measured, with its log-log slope from the size before: "
             "1 grows as the archive does, 0 does not grow.",
             "",
+            *mixed,
             table(["cost", *(f"{r['size']:,} articles" for r in runs)], rows),
             "",
         ]
