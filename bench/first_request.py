@@ -38,28 +38,18 @@ def free_port():
 
 
 def environment(tree, options, port=0):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "GUNICORN_", "PYTEST_"))
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "newsarchive.settings.prod",
-            "PYTHONPATH": str(tree),
-            "SECRET_KEY": options.secret,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0",
-            "NEWSARCHIVE_VAR_DIR": str(options.var),
-            "SEARCH_INDEX_PATH": str(options.index or options.var / "index"),
-            "DATABASE_URL": options.database,
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": str(options.workers),
-            "GUNICORN_LOG_LEVEL": "warning",
-            "GUNICORN_ACCESS_LOG": "/dev/null",
-        }
+    return run.tree_environment(
+        tree,
+        options.var,
+        options.database,
+        options.secret,
+        SECURE_SSL_REDIRECT="0",
+        SEARCH_INDEX_PATH=str(options.index or options.var / "index"),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS=str(options.workers),
+        GUNICORN_LOG_LEVEL="warning",
+        GUNICORN_ACCESS_LOG="/dev/null",
     )
-    return env
 
 
 def collect_static(tree, options):

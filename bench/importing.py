@@ -95,7 +95,7 @@ def subset(corpus, size, out):
     directory.mkdir(parents=True)
     articles = 0
     for path in sorted(corpus.glob("*.txt")):
-        (directory / path.name).symlink_to(path)
+        (directory / path.name).symlink_to(path.resolve())  # the corpus may be named relatively
         articles += len(_TITLE.findall(path.read_bytes()))
         if articles >= size:
             break
@@ -132,23 +132,7 @@ def measure(kind, tree, directory, database, jobs, secret, out):
         url = run.pg_url(name)
     else:
         url = f"sqlite:///{var / 'import.sqlite3'}"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "PYTEST_"))
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "newsarchive.settings.prod",
-            "PYTHONPATH": str(tree),
-            "NEWSARCHIVE_VAR_DIR": str(var),
-            "SEARCH_INDEX_PATH": str(var / "index"),
-            "DATABASE_URL": url,
-            "SECRET_KEY": secret,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DEBUG": "0",
-        }
-    )
+    env = run.tree_environment(tree, var, url, secret, SEARCH_INDEX_PATH=str(var / "index"))
     subprocess.run(
         [run.PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=tree, env=env, check=True
     )

@@ -66,23 +66,7 @@ def log(message):
 
 
 def environment(tree, var, secret):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "PYTEST_", "DATABASE_URL"))
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "newsarchive.settings.prod",
-            "PYTHONPATH": str(tree),
-            "NEWSARCHIVE_VAR_DIR": str(var),
-            "DATABASE_URL": f"sqlite:///{var / 'archive.sqlite3'}",
-            "SECRET_KEY": secret,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DEBUG": "0",
-        }
-    )
-    return env
+    return run.tree_environment(tree, var, f"sqlite:///{var / 'archive.sqlite3'}", secret)
 
 
 def prepare_database(directory, var, secret):

@@ -58,6 +58,41 @@ def psql(*arguments):
     return ["psql", pg_url("postgres"), "-v", "ON_ERROR_STOP=1", "-tAq", *arguments]
 
 
+def tree_environment(tree, var, database_url, secret, **settings):
+    """The environment of a process running ``tree``'s code with production settings on the
+    archive in ``var`` (NEWSARCHIVE_VAR_DIR) and ``database_url``; ``settings`` adds or
+    overrides variables. Nothing of this process's own Django, gunicorn or pytest settings
+    leaks into it."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "GUNICORN_", "PYTEST_", "DATABASE_URL"))
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "newsarchive.settings.prod",
+            "PYTHONPATH": str(tree),
+            "NEWSARCHIVE_VAR_DIR": str(var),
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secret,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DEBUG": "0",
+            **settings,
+        }
+    )
+    return env
+
+
+def search_timing(plan, queries_file):
+    """The options of a phase that times the corpus's queries (search, engine)."""
+    return {
+        "queries": queries_file,
+        "runs": plan["search_runs"],
+        "warmup": plan["warmup"],
+        "seconds": plan["search_seconds"],
+    }
+
+
 def log(message):
     stamp = datetime.datetime.now().strftime("%H:%M:%S")
     print(f"[{stamp}] {message}", file=sys.stderr, flush=True)
@@ -288,21 +323,9 @@ def run_after_import(combo, corpus, plan, queries_file):
     result["index_bytes"] = tree_bytes(combo.index)
 
     log("searching through searching.run")
-    result["search"] = combo.worker(
-        "search",
-        queries=queries_file,
-        runs=plan["search_runs"],
-        warmup=plan["warmup"],
-        seconds=plan["search_seconds"],
-    )
+    result["search"] = combo.worker("search", **search_timing(plan, queries_file))
     log("the engine alone: the same tantivy queries, without us")
-    result["engine"] = combo.worker(
-        "engine",
-        queries=queries_file,
-        runs=plan["search_runs"],
-        warmup=plan["warmup"],
-        seconds=plan["search_seconds"],
-    )
+    result["engine"] = combo.worker("engine", **search_timing(plan, queries_file))
     log("an editor's save reaching the index")
     with combo.indexer():
         result["save"] = combo.worker("save", runs=plan["save_runs"])
@@ -565,14 +588,7 @@ def run_whoosh(combo, queries_file, plan):
         built = combo.worker("rebuild_first", index=first, count=counted["documents"])
         result["ours_at_equal"] = {
             "documents": built["articles"],
-            "search": combo.worker(
-                "search",
-                index=first,
-                queries=queries_file,
-                runs=plan["search_runs"],
-                warmup=plan["warmup"],
-                seconds=plan["search_seconds"],
-            ),
+            "search": combo.worker("search", index=first, **search_timing(plan, queries_file)),
         }
         shutil.rmtree(first, ignore_errors=True)
     return result
