@@ -566,7 +566,9 @@ def tokenise_section(results):
         "`normalize(text)` on the indexed text of the first articles, one process, one core; "
         "`*_raw` is the bare segmenter (rjieba's or jieba's cut of the normalised text), to "
         "show what building words with offsets and sub-words adds; `word_text_fast` is what "
-        "the index takes (the same words joined by spaces, without offsets).",
+        "the index takes (the same words joined by spaces, without offsets). Runs before 30 "
+        "November afternoon measured `grams` wrongly (each character taken as a value of its "
+        "own): their grams rows are several times too slow.",
         "",
         table(["corpus", "function", "MB", "s", "MB/s"], rows),
         "",

@@ -265,7 +265,7 @@ def phase_tokenise(args):
         "words_fast": lambda t: tokenize.words(t, fast=True),
         "words_jieba": lambda t: tokenize.words(t, fast=False),
         "word_text_fast": lambda t: tokenize.word_text(t, fast=True),  # what the index takes
-        "grams": analyzer.grams,
+        "grams": lambda t: analyzer.grams([t]),  # one value: the text
         "normalize": tokenize.normalize,
     }
     for name, function in runs.items():
