@@ -6,11 +6,13 @@ documents (haystack's ``full_prepare`` needs the database); `analysed_batches` s
 of prepared documents to one of ``jobs`` spawned processes, which analyse it without the
 database, and gives the analysed batches back in order, for the writer. At most ``WINDOW``
 batches per worker are out at once, so memory stays bounded at any archive size. The workers
-cut words with the dictionary the rebuilding process loaded (search.words).
+cut words with the dictionary the rebuilding process loaded (search.words). A worker that
+fails to start or dies fails the rebuild (``BrokenProcessPool``) instead of leaving it waiting.
 """
 
 import multiprocessing
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 
 from . import rebuilding_worker, words
 
@@ -20,15 +22,19 @@ WINDOW = 2  # batches out per worker: one being analysed, one waiting
 
 def analysed_batches(batches, specs, analyzer, jobs):
     """(tag, analysed documents) for each (tag, prepared documents) of ``batches``, in order."""
-    context = multiprocessing.get_context("spawn")  # no connection or lock shared with the parent
-    initargs = (specs, analyzer, words.loaded_words())
-    with context.Pool(jobs, initializer=rebuilding_worker.start, initargs=initargs) as pool:
+    pool = ProcessPoolExecutor(
+        jobs,
+        mp_context=multiprocessing.get_context("spawn"),  # shares no connection or lock
+        initializer=rebuilding_worker.start,
+        initargs=(specs, analyzer, words.loaded_words()),
+    )
+    with pool:
         pending = deque()
         for tag, batch in batches:
-            pending.append((tag, pool.apply_async(rebuilding_worker.analyse, (batch,))))
+            pending.append((tag, pool.submit(rebuilding_worker.analyse, batch)))
             if len(pending) >= jobs * WINDOW:
-                tag, result = pending.popleft()
-                yield tag, result.get()
+                tag, future = pending.popleft()
+                yield tag, future.result()
         while pending:
-            tag, result = pending.popleft()
-            yield tag, result.get()
+            tag, future = pending.popleft()
+            yield tag, future.result()

@@ -390,6 +390,20 @@ def test_a_rebuild_analysed_in_worker_processes_indexes_what_one_process_does(
     assert alone[2] == 1 and len(alone[1]) > 20
 
 
+def test_a_rebuild_whose_workers_cannot_start_fails_and_keeps_the_index(seeded_index, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from search import rebuilding
+
+    monkeypatch.setattr(rebuilding, "PARALLEL_ABOVE", 0)
+    monkeypatch.setattr(rebuilding.words, "loaded_words", lambda: 42)  # no dictionary: fails
+    before = state().generation
+    with pytest.raises(BrokenProcessPool):
+        Indexer().rebuild(jobs=2)
+    assert state().generation == before
+    assert found("陆海新通道") == [ZHONGXIN]
+
+
 # -- rebuilds reach live workers
 
 
