@@ -24,7 +24,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -99,8 +99,9 @@ _CALIBRATION = (
 class Normalized:
     text: str
     # len(text) + 1 entries: offsets[i] is the index in the original text of the character that
-    # produced text[i]; offsets[len(text)] == len(original).
-    offsets: list[int]
+    # produced text[i]; offsets[len(text)] == len(original). A range when no character moved
+    # (most texts): snippets normalise every hit shown, and a list of that length costs.
+    offsets: Sequence[int]
 
 
 class Word(NamedTuple):
@@ -127,7 +128,7 @@ def normalize(text: str) -> str:
 def normalize_with_offsets(text: str) -> Normalized:
     """normalize(text), with the original index of every normalised character."""
     normal, offsets = _normalize_mapped(text)
-    return Normalized(normal, offsets if offsets is not None else list(range(len(text) + 1)))
+    return Normalized(normal, offsets if offsets is not None else range(len(text) + 1))
 
 
 def _normalize_mapped(text: str) -> tuple[str, list[int] | None]:

@@ -23,6 +23,7 @@ import functools
 import operator
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
 SPACE = "␣"  # stands for a whitespace run, so that no gram contains whitespace
@@ -49,7 +50,7 @@ class Word(NamedTuple):
 class Analyzer(Protocol):
     def normalize(self, text: str) -> str: ...
 
-    def normalize_with_offsets(self, text: str) -> tuple[str, list[int]]: ...
+    def normalize_with_offsets(self, text: str) -> tuple[str, Sequence[int]]: ...
 
     def words(self, text: str, *, bulk: bool = False) -> list[Word]:
         """Words of ``text``, with their positions and their offsets in ``text``.
