@@ -313,6 +313,7 @@ def _describe_outcome(outcome):
         "highlighted": highlighted,
         "fallback": outcome.fallback,
         "facets": sum(len(v) for v in outcome.facets.values()),
+        "uncounted_facets": sorted(outcome.uncounted_facets),
     }
 
 

@@ -107,6 +107,13 @@ def description(server):
                         _parameter(
                             "sort", "The order.", {"enum": ["relevance", "newest", "oldest"]}
                         ),
+                        _parameter(
+                            "facets",
+                            "all: count the authors however many articles match (by default "
+                            "they are counted up to a number of matches, given in "
+                            "uncounted_facets when there are more).",
+                            {"enum": ["all"]},
+                        ),
                     ],
                     "responses": {
                         "200": {
@@ -275,7 +282,14 @@ def _article_results():
             },
         },
     }
-    return _page(article, ("year", "month", "author", "publication"))
+    page = _page(article, ("year", "month", "author", "publication"))
+    page["properties"]["uncounted_facets"] = {
+        "type": "object",
+        "description": "Facets this search did not count, each with the most matches it is "
+        "counted for; facets=all counts them.",
+        "additionalProperties": _INTEGER,
+    }
+    return page
 
 
 def _figure_results():

@@ -10,7 +10,9 @@ Facets count every matching article, the costliest part of a search with many ma
 depend on the query, the filters and the index, not on the page or the order: a search's
 facets are kept (in the worker's cache, ``SEARCH_FACET_CACHE``) under the index state they
 were counted on, so that paging through a search, re-sorting it or asking it again reuses
-them until the index moves.
+them until the index moves. Authors (several to an article) cost the most to count: above
+``SEARCH_AUTHOR_FACET_MAX_MATCHES`` matches they are counted only when asked (``facets=all``),
+and the page says so. Every count shown is exact.
 """
 
 import datetime
@@ -72,6 +74,14 @@ class SearchForm(forms.Form):
         ],
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000, label=_("Page"))
+    facets = forms.ChoiceField(
+        required=False,
+        label=_("Facets"),
+        choices=[
+            ("", _("Count authors when the matches are few")),
+            ("all", _("Count every facet")),
+        ],
+    )
 
     def __init__(self, data=None, **kwargs):
         # "from" is a Python keyword; the URL parameter keeps its natural name.
@@ -146,6 +156,9 @@ class Outcome:
     explanation: list = field(default_factory=list)
     described: str = ""  # the whole query as it was read (search.query.describe)
     partial_words: list = field(default_factory=list)
+    # {facet: the most matches it is counted for}, for the facets this search left uncounted
+    # (authors above SEARCH_AUTHOR_FACET_MAX_MATCHES matches, unless facets=all).
+    uncounted_facets: dict = field(default_factory=dict)
 
     @property
     def term_details(self):
@@ -218,8 +231,9 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
         return outcome
     key = _facets_key(params, state, using) if facets else None
     known = cache.get(key) if key else None  # the facets of this search, counted before
+    every = params.get("facets") == "all"
     if facets and known is None:
-        sqs = _with_facets(sqs)
+        sqs = _with_facets(sqs, every)
     terms = [term.text for term in parsed.positive_terms()]
     start = (outcome.page - 1) * page_size
     results = sqs[start : start + page_size]
@@ -230,7 +244,7 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
             sqs = base_queryset(params, using).filter(
                 reduce(operator.or_, (SQ(content=Exact(word)) for word in terms))
             )
-            sqs = _with_facets(sqs) if facets else sqs
+            sqs = _with_facets(sqs, every) if facets else sqs
             results = sqs[start : start + page_size]
             count = sqs.count()
             outcome.fallback = bool(count)
@@ -246,13 +260,15 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
             break
     if facets and count:
         if known is not None and not outcome.fallback:
-            outcome.facets = known
+            outcome.facets, outcome.uncounted_facets = known
         else:
-            outcome.facets = _facets(sqs.facet_counts())
+            counts = sqs.facet_counts()
+            outcome.facets = _facets(counts)
+            outcome.uncounted_facets = dict(counts.get("uncounted", {}))
             # Kept only when the index did not move during the search: counted on the state
             # of the key.
             if key and not outcome.fallback and capabilities.index_state(engine) == state:
-                cache.set(key, outcome.facets, FACETS_TTL)
+                cache.set(key, (outcome.facets, outcome.uncounted_facets), FACETS_TTL)
     outcome.took_ms = elapsed(started)
     return outcome
 
@@ -263,7 +279,9 @@ def _facets_key(params, state, using):
     they are not kept."""
     if not settings.SEARCH_FACET_CACHE or state.generation is None or state.checkpoint is None:
         return None
-    decided = "\x00".join([params["q"], *(str(params.get(name) or "") for name in FILTERS)])
+    decided = "\x00".join(
+        [params["q"], *(str(params.get(name) or "") for name in (*FILTERS, "facets"))]
+    )
     digest = hashlib.sha1(decided.encode(), usedforsecurity=False).hexdigest()
     dictionary = state.meta.get("dictionary") or ""
     return f"facets:{using}:{state.generation}:{state.checkpoint}:{dictionary}:{digest}"
@@ -314,11 +332,12 @@ def has_filters(params):
     return any(params.get(name) for name in FILTERS)
 
 
-def _with_facets(sqs):
+def _with_facets(sqs, every=False):
     # Years are summed from the months: one aggregation fewer over every matching article.
+    authors = {} if every else {"max_matches": settings.SEARCH_AUTHOR_FACET_MAX_MATCHES}
     return (
         sqs.facet("month", limit=MONTHS_KEPT)
-        .facet("author", limit=FACET_LIMIT)
+        .facet("author", limit=FACET_LIMIT, **authors)
         .facet("publication", limit=FACET_LIMIT)
     )
 

@@ -106,6 +106,7 @@ def search(request):
         "query_text": params["q"],
         "page_query": query_string(request, exclude=("page",)),
         "facet_links": _facet_links(request, outcome),
+        "count_every_facet": query_string(request, facets="all"),
         "active_filters": active_filters(request, params),
         "export_query": query_string(request, exclude=("page", "format")),
     }
@@ -150,6 +151,7 @@ def api(request):
             name: [{"value": value, "count": count} for value, count in values]
             for name, values in outcome.facets.items()
         },
+        uncounted_facets=outcome.uncounted_facets,
     )
 
 

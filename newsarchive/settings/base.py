@@ -229,6 +229,10 @@ SEARCH_INDEX_PATH = Path(os.environ.get("SEARCH_INDEX_PATH", VAR_DIR / "index"))
 # Keep each search's facet counts in the page cache, by index state (search.searching); 0 counts
 # them for every search (the benchmark measures searches so).
 SEARCH_FACET_CACHE = os.environ.get("SEARCH_FACET_CACHE", "1") != "0"
+# Above this many matches a search counts its authors only when asked (facets=all), and the page
+# says so: several authors to an article make that facet the costliest part of a broad search
+# (bench/FINDINGS.md). Every other facet, and every count shown, is always exact.
+SEARCH_AUTHOR_FACET_MAX_MATCHES = int(os.environ.get("SEARCH_AUTHOR_FACET_MAX_MATCHES", "20000"))
 # The key figures (数说) have an index of their own: they never weigh on articles' ranking.
 FIGURE_INDEX_PATH = Path(os.environ.get("FIGURE_INDEX_PATH", VAR_DIR / "figure-index"))
 OPENSEARCH_URL = env_list("OPENSEARCH_URL", ["http://127.0.0.1:9200"])

@@ -164,10 +164,31 @@ def facet_aggregations(facets, date_facets, instant):
     return aggregations, buckets
 
 
-def facet_counts(raw, facets, buckets):
+def facets_within(facets, total):
+    """(haystack's field facets to count for a search of ``total`` matches, those left uncounted
+    as {name: max_matches}).
+
+    A facet with the option ``max_matches`` (``sqs.facet("author", max_matches=20_000)``) is
+    counted only for a search of at most that many matches: counting visits every match, and
+    a facet over a multivalued field costs several times one over a single value. A facet is
+    either counted exactly or not at all, never estimated.
+    """
+    counted, uncounted = {}, {}
+    for name, options in (facets or {}).items():
+        bound = options.get("max_matches")
+        if bound is not None and total > int(bound):
+            uncounted[name] = int(bound)
+        else:
+            counted[name] = options
+    return counted, uncounted
+
+
+def facet_counts(raw, facets, buckets, uncounted=None):
     """haystack's facet counts ``{"fields", "dates", "queries"}`` from the aggregations' answer
-    (query facets are the caller's to add)."""
-    result = {"fields": {}, "dates": {}, "queries": {}}
+    (query facets are the caller's to add), and ``"uncounted"``: the field facets left out by
+    their ``max_matches``, as {name: max_matches} (`facets_within`; haystack renames the keys
+    as it does the fields')."""
+    result = {"fields": {}, "dates": {}, "queries": {}, "uncounted": dict(uncounted or {})}
     for name in facets or {}:
         result["fields"][name] = [
             (bucket["key"], bucket["doc_count"])

@@ -159,7 +159,7 @@ def test_a_searchs_facets_are_counted_once_for_its_pages_and_orders(
     counted = []
     with_facets = searching._with_facets
     monkeypatch.setattr(
-        searching, "_with_facets", lambda sqs: counted.append(1) or with_facets(sqs)
+        searching, "_with_facets", lambda sqs, *every: counted.append(1) or with_facets(sqs, *every)
     )
     first = search("重庆")
     assert counted == [1]
@@ -175,12 +175,48 @@ def test_a_searchs_facets_are_counted_once_for_its_pages_and_orders(
     assert len(counted) == 3
 
 
+def test_authors_are_counted_only_up_to_the_bound_unless_asked(seeded_index, settings):
+    settings.SEARCH_AUTHOR_FACET_MAX_MATCHES = 1
+    broad = search("重庆")  # two matches: over the bound
+    assert broad.count == 2
+    assert broad.uncounted_facets == {"author": 1}
+    assert broad.facets["author"] == []
+    # Every other facet is still counted, exactly.
+    assert broad.facets["publication"] == [("重庆日报", 2)]
+    assert broad.facets["month"] == [("2025-11", 2)]
+    narrow = search("陆海新通道")  # one match: within it
+    assert narrow.uncounted_facets == {}
+    assert sorted(narrow.facets["author"]) == [("李俊晓", 1), ("杨骏", 1)]
+    asked = search("重庆", facets="all")
+    assert asked.uncounted_facets == {}
+    assert sorted(asked.facets["author"]) == [("李俊晓", 1), ("杨骏", 1), ("王天翊", 1)]
+    # A search kept with its facets keeps what it left uncounted.
+    assert search("重庆", page="2").uncounted_facets == {"author": 1}
+    assert search("重庆", facets="all", page="2").facets["author"] == asked.facets["author"]
+
+
+def test_a_facets_bound_is_the_same_on_every_engine(seeded_index, settings):
+    """The bound is haystack's facet option max_matches: both backends answer it alike."""
+    from haystack.query import SearchQuerySet
+
+    from articles.models import Article
+
+    sqs = SearchQuerySet(using=USING).models(Article).filter(content="重庆")
+    counts = sqs.facet("author", max_matches=1).facet("publication").facet_counts()
+    assert counts["uncounted"] == {"author": 1}
+    assert "author" not in counts["fields"]
+    assert counts["fields"]["publication"] == [("重庆日报", 2)]
+    counts = sqs.facet("author", max_matches=2).facet_counts()
+    assert counts["uncounted"] == {}
+    assert len(counts["fields"]["author"]) == 3
+
+
 def test_facets_are_counted_for_every_search_when_not_kept(seeded_index, settings, monkeypatch):
     settings.SEARCH_FACET_CACHE = False
     counted = []
     with_facets = searching._with_facets
     monkeypatch.setattr(
-        searching, "_with_facets", lambda sqs: counted.append(1) or with_facets(sqs)
+        searching, "_with_facets", lambda sqs, *every: counted.append(1) or with_facets(sqs, *every)
     )
     assert search("重庆").facets == search("重庆", page="2").facets
     assert counted == [1, 1]

@@ -45,6 +45,31 @@ def test_facets_link_to_narrowed_searches(client, seeded_index):
     assert narrowed.context["active_filters"]
 
 
+def test_the_page_says_when_authors_were_not_counted_and_counts_them_on_request(
+    client, seeded_index, settings
+):
+    settings.SEARCH_AUTHOR_FACET_MAX_MATCHES = 1
+    response = get(client, "/search/", q="重庆", page="1")
+    html = response.content.decode()
+    assert response.context["facet_links"]["author"] == []
+    assert "匹配文章超过 1 篇，未统计作者分布。" in html
+    (link,) = [
+        line.split('href="')[1].split('"')[0].replace("&amp;", "&")
+        for line in html.splitlines()
+        if "统计作者</a>" in line
+    ]
+    assert parse_qs(urlsplit(link).query) == {"q": ["重庆"], "page": ["1"], "facets": ["all"]}
+    counted = client.get("/search/" + link)
+    assert len(counted.context["facet_links"]["author"]) == 3
+    assert "未统计作者分布" not in counted.content.decode()
+    data = get(client, "/api/search/", q="重庆").json()
+    assert data["uncounted_facets"] == {"author": 1}
+    assert data["facets"]["author"] == []
+    data = get(client, "/api/search/", q="重庆", facets="all").json()
+    assert data["uncounted_facets"] == {}
+    assert len(data["facets"]["author"]) == 3
+
+
 def test_the_empty_state_and_the_intro(client, seeded_index):
     intro = get(client, "/search/")
     assert intro.status_code == 200

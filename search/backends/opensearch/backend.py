@@ -49,6 +49,7 @@ from ..common import (
     analysed,
     facet_aggregations,
     facet_counts,
+    facets_within,
     prepared_documents,
     sort_keys,
 )
@@ -284,7 +285,11 @@ class OpenSearchBackend(MarksText, WritesThroughWriter, OpenSearchSearchBackend)
             "results": results,
             "hits": raw["hits"]["total"]["value"],
             "facets": self._facet_counts(
-                raw.get("aggregations", {}), facets, buckets, query_facets
+                raw.get("aggregations", {}),
+                facets,
+                buckets,
+                query_facets,
+                raw["hits"]["total"]["value"],
             ),
             "spelling_suggestion": None,
         }
@@ -303,10 +308,13 @@ class OpenSearchBackend(MarksText, WritesThroughWriter, OpenSearchSearchBackend)
             aggregations[f"query_{number}"] = {"filter": self.compiler.lookup(name, "exact", value)}
         return aggregations, buckets
 
-    def _facet_counts(self, raw, facets, buckets, query_facets):
+    def _facet_counts(self, raw, facets, buckets, query_facets, total):
         if not (facets or buckets or query_facets):
             return {}
-        result = facet_counts(raw, facets, buckets)
+        # One request counts every facet; those over their max_matches are left out as tantivy
+        # leaves them, so that both engines answer alike.
+        counted, uncounted = facets_within(facets, total)
+        result = facet_counts(raw, counted, buckets, uncounted)
         for number, (name, value) in enumerate(query_facets or []):
             result["queries"][f"{name}:{value}"] = raw[f"query_{number}"]["doc_count"]
         return result

@@ -45,7 +45,13 @@ from haystack.models import SearchResult
 from haystack.utils import get_identifier
 
 from ..analysis import SimpleAnalyzer
-from ..common import WritesThroughWriter, facet_aggregations, facet_counts, sort_keys
+from ..common import (
+    WritesThroughWriter,
+    facet_aggregations,
+    facet_counts,
+    facets_within,
+    sort_keys,
+)
 from ..errors import IndexSchemaMismatch
 from ..highlight import MarksText
 from .query import Compiler, UnsupportedLookup
@@ -350,13 +356,21 @@ class TantivySearchBackend(MarksText, WritesThroughWriter, BaseSearchBackend):
         )
 
     def _facets(self, searcher, query, facets, date_facets, query_facets):
-        """(haystack's facet counts, the number of matches) in one pass over the matches."""
-        aggregations, buckets = facet_aggregations(facets, date_facets, _nanos)
+        """(haystack's facet counts, the number of matches) in one pass over the matches, and a
+        second for the facets bounded by ``max_matches`` when the matches are few enough."""
+        facets = facets or {}
+        bounded = {name for name, options in facets.items() if "max_matches" in options}
+        unbounded = {name: options for name, options in facets.items() if name not in bounded}
+        aggregations, buckets = facet_aggregations(unbounded, date_facets, _nanos)
         # Every document has exactly one django_ct: its buckets add up to the matches.
         aggregations[TOTAL] = {"terms": {"field": DJANGO_CT, "size": 1000}}
         raw = searcher.aggregate(query, aggregations)
         total = sum(bucket["doc_count"] for bucket in raw[TOTAL]["buckets"])
-        result = facet_counts(raw, facets, buckets)
+        counted, uncounted = facets_within(facets, total)
+        later = {name: options for name, options in counted.items() if name in bounded}
+        if later:
+            raw |= searcher.aggregate(query, facet_aggregations(later, None, _nanos)[0])
+        result = facet_counts(raw, counted, buckets, uncounted)
         for name, value in query_facets or []:
             both = tantivy.Query.boolean_query(
                 [
