@@ -20,8 +20,12 @@ either the old dictionary or the new one, never half of each.
 
 from __future__ import annotations
 
+import array
+import json
 import logging
+import os
 import re
+import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -512,10 +516,66 @@ def _load_jieba() -> jieba.Tokenizer:
     jieba.setLogLevel(logging.WARNING)  # it logs every dictionary load to stderr otherwise
     reference = jieba.Tokenizer()
     reference.tmp_dir = str(_cache_dir())  # where initialize() keeps jieba.cache
-    reference.initialize()
+    path = _cache_dir() / _FREQUENCIES_FILE
+    key = _frequencies_key(jieba)
+    frequencies = _read_frequencies(path, key)
+    if frequencies is None:
+        reference.initialize()
+        _write_frequencies(path, key, reference.FREQ)
+    else:
+        reference.FREQ, reference.initialized = frequencies, True
     # dict.txt lists B超 twice and jieba adds both to its total; jieba-rs sums distinct entries.
     reference.total = sum(reference.FREQ.values())
     return reference
+
+
+# jieba's prefix dictionary (every word and word prefix of dict.txt, with its frequency), kept
+# as the words joined by line breaks and their frequencies as 64-bit integers: read back in a
+# quarter of the time of jieba's own marshal cache (0.26 s against 1.04 s here), which every
+# process that cuts words (web workers, the indexer, rebuild workers) pays as it starts.
+# Nothing in it is executed: a stale or damaged file is ignored and written again.
+_FREQUENCIES_FILE = "frequencies.bin"
+
+
+def _frequencies_key(jieba_module) -> str:
+    """What the prefix dictionary is built from: jieba's version and its dict.txt."""
+    source = Path(jieba_module.__file__).with_name("dict.txt")
+    stat = source.stat()
+    return f"{jieba_module.__version__} {source} {stat.st_size} {stat.st_mtime_ns}"
+
+
+def _read_frequencies(path: Path, key: str) -> dict[str, int] | None:
+    try:
+        with path.open("rb") as file:
+            header = json.loads(file.readline())
+            if header.get("key") != key:
+                return None
+            words = file.read(header["words"]).decode().split("\n")
+            counts = array.array("q")
+            counts.frombytes(file.read())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if len(words) != len(counts):
+        return None
+    return dict(zip(words, counts, strict=True))
+
+
+def _write_frequencies(path: Path, key: str, frequencies: dict[str, int]) -> None:
+    if any("\n" in word for word in frequencies):
+        return  # the format could not hold it; jieba's own cache still serves
+    try:
+        counts = array.array("q", frequencies.values()).tobytes()
+    except OverflowError:
+        return
+    words = "\n".join(frequencies).encode()
+    header = json.dumps({"key": key, "words": len(words)}).encode() + b"\n"
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(header + words + counts)
+        os.replace(temporary, path)  # readers see the old file or the whole new one
+    except OSError:
+        logger.warning("Could not keep jieba's dictionary in %s", path, exc_info=True)
 
 
 def _cache_dir() -> Path:

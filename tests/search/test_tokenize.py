@@ -431,6 +431,48 @@ def test_jieba_keeps_its_cache_in_the_cache_directory():
     assert (tokenize._cache_dir() / "jieba.cache").is_file()
 
 
+def test_jiebas_dictionary_kept_by_us_is_jiebas_own():
+    import jieba
+
+    own = jieba.Tokenizer()
+    own.tmp_dir = str(tokenize._cache_dir())
+    own.initialize()
+    kept = tokenize._load_jieba()
+    assert (tokenize._cache_dir() / tokenize._FREQUENCIES_FILE).is_file()
+    assert kept.initialized
+    assert kept.FREQ == own.FREQ
+    assert kept.total == sum(own.FREQ.values())
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(b""),
+        lambda path: path.write_bytes(b"not json\n"),
+        lambda path: path.write_bytes(path.read_bytes()[:-5]),  # cut short
+        lambda path: path.write_bytes(path.read_bytes().replace(b'"key": "', b'"key": "x', 1)),
+    ],
+)
+def test_a_stale_or_damaged_dictionary_file_is_ignored_and_written_again(tmp_path, damage):
+    import jieba
+
+    path = tmp_path / tokenize._FREQUENCIES_FILE
+    key = tokenize._frequencies_key(jieba)
+    frequencies = {"重庆": 12, "重": 3, "ab": 2**40}
+    tokenize._write_frequencies(path, key, frequencies)
+    assert tokenize._read_frequencies(path, key) == frequencies
+    damage(path)
+    assert tokenize._read_frequencies(path, key) is None
+    assert tokenize._read_frequencies(tmp_path / "missing", key) is None
+
+
+def test_words_the_format_cannot_hold_are_left_to_jiebas_own_cache(tmp_path):
+    path = tmp_path / tokenize._FREQUENCIES_FILE
+    tokenize._write_frequencies(path, "key", {"a\nb": 1})
+    tokenize._write_frequencies(path, "key", {"a": 2**64})
+    assert not path.exists()
+
+
 def test_cache_directory_without_django_settings_is_in_the_repository(monkeypatch):
     monkeypatch.setattr("django.conf.settings", SimpleNamespace(configured=False))
     assert tokenize._cache_dir() == Path(tokenize.__file__).parents[1] / "var" / "cache" / "jieba"
