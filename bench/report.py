@@ -853,7 +853,8 @@ def reruns_section(results):
     for r in results:
         for rerun in r.get("reruns") or []:
             phase = rerun["phase"]
-            worker_phase = "urls" if phase == "http" else phase  # the HTTP phase starts with urls
+            # The HTTP phase starts with urls; rebuild_fast is the rebuild phase, in fast mode.
+            worker_phase = {"http": "urls", "rebuild_fast": "rebuild"}.get(phase, phase)
             codes = [code for name, code in r.get("code") or [] if name == worker_phase]
             before = f" (first run on {codes[-2]})" if len(codes) > 1 else ""
             line = f"- {label(r)}, {phase}: `{rerun['command']}` on {codes[-1]}{before}"

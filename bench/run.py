@@ -596,7 +596,7 @@ def run_whoosh(combo, queries_file, plan):
 
 # -- the run ----------------------------------------------------------------------------------
 
-RERUNNABLE = ("search", "save", "http")
+RERUNNABLE = ("rebuild_fast", "search", "engine", "save", "http")
 
 
 def command_line(argv):
@@ -612,13 +612,14 @@ def rerun(options, size, result_paths, argv):
         combo = Combo(size, database, options)
         combo.result = result
         log(f"{size} on {database}: measuring {options.rerun} again")
-        if options.rerun == "search":
+        if options.rerun == "rebuild_fast":
+            # Rebuilds the kept index with this code, which the later phases then search.
+            repeats = range(plan["rebuild_repeats"])
+            measured = [combo.worker("rebuild", mode="fast") for _ in repeats]
+            result["index_bytes"] = tree_bytes(combo.index)
+        elif options.rerun in ("search", "engine"):
             measured = combo.worker(
-                "search",
-                queries=combo.dir / "queries.json",
-                runs=plan["search_runs"],
-                warmup=plan["warmup"],
-                seconds=plan["search_seconds"],
+                options.rerun, **search_timing(plan, combo.dir / "queries.json")
             )
         elif options.rerun == "save":
             with combo.indexer():
