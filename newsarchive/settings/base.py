@@ -233,6 +233,10 @@ SEARCH_FACET_CACHE = os.environ.get("SEARCH_FACET_CACHE", "1") != "0"
 # says so: several authors to an article make that facet the costliest part of a broad search
 # (bench/FINDINGS.md). Every other facet, and every count shown, is always exact.
 SEARCH_AUTHOR_FACET_MAX_MATCHES = int(os.environ.get("SEARCH_AUTHOR_FACET_MAX_MATCHES", "20000"))
+# run_indexer lowers its own CPU priority by this much (nice(2)), so that re-cutting thousands of
+# articles after a dictionary change never slows the readers' searches much on a small machine;
+# 0 keeps the priority it started with.
+INDEXER_NICENESS = int(os.environ.get("INDEXER_NICENESS", "10"))
 # The key figures (数说) have an index of their own: they never weigh on articles' ranking.
 FIGURE_INDEX_PATH = Path(os.environ.get("FIGURE_INDEX_PATH", VAR_DIR / "figure-index"))
 OPENSEARCH_URL = env_list("OPENSEARCH_URL", ["http://127.0.0.1:9200"])
