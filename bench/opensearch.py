@@ -725,7 +725,7 @@ def plan_for(options):
         "http_warmup": 2,
         "connections": [1, 8, 32],
         "pages": ["search", "search_distinct"],
-        "http_extras": False,
+        "http_extras": (),
         "save_runs": 0,
     }
 

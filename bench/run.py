@@ -357,7 +357,7 @@ def run_http(combo, corpus, plan):
     # different researchers' queries would.
     distinct = [f"{search_paths[n % len(search_paths)]}&bench={n}" for n in range(3000)]
     paths = {"search": search_paths, "search_distinct": distinct, "article": urls, "front": ["/"]}
-    if plan.get("pages"):
+    if plan.get("pages") is not None:
         paths = {page: paths[page] for page in plan["pages"]}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -406,27 +406,31 @@ def run_http(combo, corpus, plan):
                     f"p95 {run['p95_ms']:.1f} ms, errors {run['errors']}"
                 )
         result["memory"] = memory(server.pid)
-        if not plan.get("http_extras", True):
-            return result  # only the load (bench.opensearch); the finally below still runs
-        log("an editor's save seen through the running site")
-        try:
-            result["save_http"] = combo.worker("save_http", runs=plan["save_runs"], base=base)
-        except RuntimeError as error:
-            # A shared machine: record what happened rather than lose the whole run.
-            result["save_http_error"] = str(error).splitlines()[-1]
-            log(f"  failed: {result['save_http_error']}")
-        log("reader searches while the indexer cuts thousands of articles again")
-        result["retokenise"] = combo.worker(
-            "retokenise",
-            queries=combo.dir / "queries.json",
-            base=base,
-            seconds=plan["retokenise_seconds"],
-            budget=plan["retokenise_budget"],
-        )
-        log(f"  p95 {result['retokenise']['p95_ratio']:.2f}× idle")
-        log("rebuild_index reaching the live workers")
-        result["rebuild_reach"] = combo.worker("rebuild_reach", base=base)
-        log(f"  first new answer {result['rebuild_reach']['first_new_s']} s after the rebuild")
+        # The measurements beside the load: all of them, none (bench.opensearch: the load
+        # only) or some (bench.run --rerun retokenise).
+        extras = plan.get("http_extras", HTTP_EXTRAS)
+        if "save_http" in extras:
+            log("an editor's save seen through the running site")
+            try:
+                result["save_http"] = combo.worker("save_http", runs=plan["save_runs"], base=base)
+            except RuntimeError as error:
+                # A shared machine: record what happened rather than lose the whole run.
+                result["save_http_error"] = str(error).splitlines()[-1]
+                log(f"  failed: {result['save_http_error']}")
+        if "retokenise" in extras:
+            log("reader searches while the indexer cuts thousands of articles again")
+            result["retokenise"] = combo.worker(
+                "retokenise",
+                queries=combo.dir / "queries.json",
+                base=base,
+                seconds=plan["retokenise_seconds"],
+                budget=plan["retokenise_budget"],
+            )
+            log(f"  p95 {result['retokenise']['p95_ratio']:.2f}× idle")
+        if "rebuild_reach" in extras:
+            log("rebuild_index reaching the live workers")
+            result["rebuild_reach"] = combo.worker("rebuild_reach", base=base)
+            log(f"  first new answer {result['rebuild_reach']['first_new_s']} s after the rebuild")
         if server.poll() is not None:
             result["server_exit"] = server.returncode
             log(f"  gunicorn had exited with {server.returncode}")
@@ -596,7 +600,8 @@ def run_whoosh(combo, queries_file, plan):
 
 # -- the run ----------------------------------------------------------------------------------
 
-RERUNNABLE = ("rebuild_fast", "search", "engine", "save", "http")
+RERUNNABLE = ("rebuild_fast", "search", "engine", "save", "http", "retokenise")
+HTTP_EXTRAS = ("save_http", "retokenise", "rebuild_reach")
 
 
 def command_line(argv):
@@ -624,6 +629,19 @@ def rerun(options, size, result_paths, argv):
         elif options.rerun == "save":
             with combo.indexer():
                 measured = combo.worker("save", runs=plan["save_runs"])
+        elif options.rerun == "retokenise":
+            # Beside the site and its indexer, without the load runs: kept in the HTTP results.
+            corpus = corpus_module.generate(size, OUT / f"corpus-{size}")  # kept from the run
+            alone = {**plan, "pages": [], "http_extras": ("retokenise",)}
+            http = result.setdefault("http", {})
+            earlier = http.get("retokenise")
+            http["retokenise"] = run_http(combo, corpus, alone)["retokenise"]
+            result.setdefault("reruns", []).append(
+                {"phase": "retokenise", "command": command_line(argv), "before": earlier}
+            )
+            path.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+            results.append(result)
+            continue
         else:
             corpus = corpus_module.generate(size, OUT / f"corpus-{size}")  # kept from the run
             measured = run_http(combo, corpus, plan)
