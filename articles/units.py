@@ -17,6 +17,7 @@ unit of the same kind in another size ("万吨", "公里", "公顷"). `normalize
 A figure with no unit (a bare magnitude such as "人口14亿") belongs to the family NO_UNIT.
 """
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -119,8 +120,12 @@ def family_name(family):
     return FAMILY_NAMES.get(family, family)
 
 
+@functools.lru_cache(maxsize=4096)
 def _split(unit):
-    """(magnitude, family, factor to the family's base unit) of a unit as printed or typed."""
+    """(magnitude, family, factor to the family's base unit) of a unit as printed or typed.
+
+    Remembered: an archive prints few distinct units, and indexing the key figures asks for
+    each figure's twice (its family and its amount)."""
     unit = to_simplified((unit or "").strip())
     scale = Decimal(1)
     if unit not in _MEASURES and unit not in CURRENCIES:

@@ -137,7 +137,10 @@ class FigureIndex(HashedIndex, indexes.Indexable):
         return "\n".join(line for line in (figure.label, figure.sentence) if line)
 
     def prepare_author(self, figure):
-        return [byline.author.name for byline in figure.article.bylines.all()]
+        authors = getattr(figure, "article_authors", None)  # set by figures_of
+        if authors is None:
+            authors = [byline.author.name for byline in figure.article.bylines.all()]
+        return list(authors)
 
     def prepare_month(self, figure):
         return f"{figure.article.published_on:%Y-%m}"
@@ -165,10 +168,12 @@ class FigureIndex(HashedIndex, indexes.Indexable):
 def figures_of(article):
     """The visible figures of ``article`` (fetched with_sections), each with its page anchor."""
     _sections, views = reading.read(article)
-    url = article.get_absolute_url()  # once for all its figures
+    url = article.get_absolute_url()  # once for all its figures, as are its authors
+    authors = tuple(byline.author.name for byline in article.bylines.all())
     for view in views:
         view.figure.page_href = view.href
         view.figure.page_url = url + view.href
+        view.figure.article_authors = authors
         view.figure.article = article
         yield view.figure
 
