@@ -139,7 +139,7 @@ def write_report(path, out=OUT):
                 f"| {before['cpu_seconds']:.0f} → {after['cpu_seconds']:.0f} | {workers} "
                 f"| {before['index_mb']:.0f} → {after['index_mb']:.0f} "
                 f"| {before['peak_rss_mb']:.0f} → {after['peak_rss_mb']:.0f} "
-                f"| {before['load']} / {after['load']} |"
+                f"| {before['load']:.2f} / {after['load']:.2f} |"
             )
         notes.append(
             f"- {result['articles']:,} articles: before `{result['baseline_commit'][:9]}`, after "
