@@ -2,7 +2,7 @@
 
 With ``preload_app`` (newsarchive/gunicorn.conf.py) the master imports the application once;
 whatever it loads then, every worker has from its first request, in pages shared with the
-master: the URL configuration, and so every view module and what it imports (half a second of
+master: the URL configuration, and so every view module and what it imports (about 0.1 s of
 imports, which the first request would otherwise pay), with its reverse lookups in every
 language; the static files' manifest; the project's templates, compiled by Django's cached
 loader; the translation catalogues of every language the site speaks; jieba's dictionaries and

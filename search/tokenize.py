@@ -515,8 +515,9 @@ def _load_jieba() -> jieba.Tokenizer:
 
     jieba.setLogLevel(logging.WARNING)  # it logs every dictionary load to stderr otherwise
     reference = jieba.Tokenizer()
-    reference.tmp_dir = str(_cache_dir())  # where initialize() keeps jieba.cache
-    path = _cache_dir() / _FREQUENCIES_FILE
+    directory = _cache_dir()
+    reference.tmp_dir = str(directory)  # where initialize() keeps jieba.cache
+    path = directory / _FREQUENCIES_FILE
     key = _frequencies_key(jieba)
     frequencies = _read_frequencies(path, key)
     if frequencies is None:

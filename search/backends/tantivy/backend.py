@@ -359,15 +359,16 @@ class TantivySearchBackend(MarksText, WritesThroughWriter, BaseSearchBackend):
         """(haystack's facet counts, the number of matches) in one pass over the matches, and a
         second for the facets bounded by ``max_matches`` when the matches are few enough."""
         facets = facets or {}
-        bounded = {name for name, options in facets.items() if "max_matches" in options}
-        unbounded = {name: options for name, options in facets.items() if name not in bounded}
+        unbounded = {
+            name: options for name, options in facets.items() if "max_matches" not in options
+        }
         aggregations, buckets = facet_aggregations(unbounded, date_facets, _nanos)
         # Every document has exactly one django_ct: its buckets add up to the matches.
         aggregations[TOTAL] = {"terms": {"field": DJANGO_CT, "size": 1000}}
         raw = searcher.aggregate(query, aggregations)
         total = sum(bucket["doc_count"] for bucket in raw[TOTAL]["buckets"])
         counted, uncounted = facets_within(facets, total)
-        later = {name: options for name, options in counted.items() if name in bounded}
+        later = {name: options for name, options in counted.items() if name not in unbounded}
         if later:
             raw |= searcher.aggregate(query, facet_aggregations(later, None, _nanos)[0])
         result = facet_counts(raw, counted, buckets, uncounted)
