@@ -3,7 +3,10 @@
 import hashlib
 import json
 
-from haystack import indexes
+from django.utils.encoding import force_str
+from haystack import fields, indexes
+from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+from haystack.utils import get_identifier, get_model_ct
 
 from articles import reading, units
 from articles.models import Article, Figure
@@ -12,17 +15,118 @@ CONTENT_HASH = "content_hash"
 
 
 class HashedIndex(indexes.SearchIndex):
-    """An index whose documents carry a digest of their fields, so check_index sees stale ones."""
+    """An index whose documents carry a digest of their fields, so check_index sees stale ones.
+
+    Its `prepare` gives what haystack's gives, from a plan made once per index: a rebuild
+    prepares every article and each of its figures (about twenty), and haystack's generic
+    `prepare` looks each field's method and model_attr up again for every object (see
+    `_field_preparer`).
+    """
 
     content_hash = indexes.IntegerField()
 
     def prepare(self, obj):
-        data = super().prepare(obj)
+        data = {
+            ID: get_identifier(obj),
+            DJANGO_CT: self._content_type,
+            DJANGO_ID: force_str(obj.pk),
+        }
+        for name, prepare in self._preparers:
+            data[name] = prepare(obj)
         data[CONTENT_HASH] = content_hash(data)
+        self.prepared_data = data
         return data
 
     def prepare_content_hash(self, obj):
         return 0  # set by prepare(), from the other fields
+
+    @property
+    def _content_type(self):
+        return get_model_ct(self.get_model())
+
+    @property
+    def _preparers(self):
+        """(index field name, function of the object) for every field, in haystack's order."""
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = self._plan = tuple(
+                (field.index_fieldname, self._field_preparer(name, field))
+                for name, field in self.fields.items()
+            )
+        return plan
+
+    def _field_preparer(self, name, field):
+        """What haystack's `prepare` computes for one field, as one function of the object.
+
+        haystack calls ``field.prepare`` for every field, then ``prepare_<name>`` where the index
+        has one, which replaces the field's value. A field with such a method and nothing for
+        ``field.prepare`` to read (no model_attr, no template) needs only the method. A field
+        whose model_attr follows forward relations (a foreign key, one to one) reads the
+        attributes straight; whatever haystack treats specially (None on the way or at the
+        end, a callable, an attribute missing) goes to ``field.prepare`` itself.
+        """
+        method = getattr(self, f"prepare_{name}", None)
+        reads = field.use_template or field.model_attr is not None
+        if method is not None:
+            if not reads:
+                return method
+            return lambda obj: (field.prepare(obj), method(obj))[1]
+        getter = _forward_getter(self.get_model(), field)
+        if getter is None:
+            return field.prepare
+
+        def prepare(obj):
+            try:
+                value = getter(obj)
+            except AttributeError:
+                value = None
+            if value is None or callable(value):
+                return field.prepare(obj)
+            return field.convert(value)
+
+        return prepare
+
+
+# Field classes whose prepare() is convert() of SearchField.prepare()'s single value.
+_CONVERTING = frozenset(
+    cls.prepare
+    for cls in (
+        fields.CharField,
+        fields.IntegerField,
+        fields.FloatField,
+        fields.DecimalField,
+        fields.BooleanField,
+        fields.DateField,
+        fields.DateTimeField,
+        fields.MultiValueField,
+    )
+)
+
+
+def _forward_getter(model, field):
+    """A function reading ``field``'s model_attr from an object of ``model`` when every step
+    but the last is a forward relation to one object, or None (haystack's lookup then)."""
+    if field.use_template or field.model_attr is None or type(field).prepare not in _CONVERTING:
+        return None
+    *hops, last = field.model_attr.split("__")
+    for hop in hops:
+        try:
+            relation = model._meta.get_field(hop)
+        except Exception:
+            return None
+        if not (relation.many_to_one or relation.one_to_one) or not relation.concrete:
+            return None
+        model = relation.related_model
+        if hasattr(model, "all"):  # haystack would take it for a manager
+            return None
+    steps = (*hops, last)
+
+    def read(obj):
+        for step in steps:
+            obj = getattr(obj, step)  # None partway: AttributeError, then haystack's lookup
+        return obj
+
+    return read
 
 
 class ArticleIndex(HashedIndex, indexes.Indexable):
