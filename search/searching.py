@@ -253,8 +253,10 @@ def run(params, page_size=PAGE_SIZE, facets=True, using="default", budget=None):
     outcome.pages = (count + page_size - 1) // page_size
     if budget is not None:
         budget.more_documents_than(count)
+    query = " ".join(terms) if outcome.fallback else params["q"]
+    marked = f"?{urlencode({'q': query})}" if query.strip() else ""
     for result in results:
-        hit = _hit(engine, result, terms, " ".join(terms) if outcome.fallback else params["q"])
+        hit = _hit(engine, result, terms, marked)
         outcome.hits.append(hit)
         if budget is not None and not budget.spend(hit.size):
             break
@@ -361,12 +363,13 @@ def years(months):
     return sorted(counts.items(), reverse=True)
 
 
-def _hit(engine, result, terms, query=""):
-    """A hit, its snippets linking into the article with the query, which the page marks."""
+def _hit(engine, result, terms, marked=""):
+    """A hit, its snippets linking into the article with ``marked`` (``?q=…``: the query,
+    which the page marks)."""
     text = result.text or ""
     anchors = result.anchors or []
     found = capabilities.snippets(engine, text, terms) or [capabilities.lead(engine, text)]
-    link = f"{result.url}?{urlencode({'q': query})}" if query.strip() else result.url
+    link = result.url + marked
     snippets = []
     for snippet in found:
         anchor = anchors[snippet.line] if snippet.line < len(anchors) else ""

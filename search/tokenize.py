@@ -194,9 +194,17 @@ def _halfwidth(text: str) -> str:
     """Full-width ASCII and the ideographic space as NFKC maps them, character for character.
 
     A regex visits only the full-width characters; str.translate would look up every character
-    of a Chinese text in a dict, ten times slower.
+    of a Chinese text in a dict, ten times slower. The punctuation Chinese prose uses most is
+    replaced first, each mark in one pass of str.replace (a third of the time for an article
+    where the regex calls back for every comma).
     """
+    for mark in _COMMON_FULLWIDTH:
+        if mark in text:
+            text = text.replace(mark, _FULLWIDTH[mark])
     return _FULLWIDTH_CHAR.sub(lambda match: _FULLWIDTH[match[0]], text)
+
+
+_COMMON_FULLWIDTH = "，：；（）？！"
 
 
 def _nfkc_chunk(chunk: str) -> tuple[str, list[int]]:

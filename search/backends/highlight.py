@@ -8,6 +8,7 @@ whole, and its matches are then sorted into lines (paragraphs).
 """
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 from html import escape  # what django.utils.html.escape does, without its lazy-string wrapper
@@ -125,14 +126,14 @@ class MarksText:
 
     def snippets(self, text, terms, **options):
         """The best lines of ``text`` for ``terms``, as `Snippet` (line, html, matches)."""
-        return Highlighter(self.analyzer, terms, **options).snippets(text)
+        return _highlighter(self.analyzer, tuple(terms), **options).snippets(text)
 
     def lead(self, text, **options):
-        return Highlighter(self.analyzer, [], **options).lead(text)
+        return _highlighter(self.analyzer, (), **options).lead(text)
 
     def concordance(self, text, terms, width=30):
         """Every match of ``terms`` in ``text`` with ``width`` characters on each side."""
-        return Highlighter(self.analyzer, terms).concordance(text, width=width)
+        return _highlighter(self.analyzer, tuple(terms)).concordance(text, width=width)
 
     def highlight_terms(self, query):
         """The exact strings a query's positive terms match, as snippets should mark them."""
@@ -154,6 +155,13 @@ class MarksText:
         text = fields.get(self.content_field, "") or ""
         snippets = highlighter.snippets(text) or [highlighter.lead(text)]
         return {self.content_field: [snippet.html for snippet in snippets]}
+
+
+# A page asks for the snippets of each of its hits with the same terms: the highlighter, and the
+# terms it normalised, serve them all. Highlighters keep nothing between texts.
+@functools.lru_cache(maxsize=128)
+def _highlighter(analyzer, terms, fragment_chars=120, max_snippets=3):
+    return Highlighter(analyzer, terms, fragment_chars=fragment_chars, max_snippets=max_snippets)
 
 
 def _line_starts(text):

@@ -116,6 +116,14 @@ def test_characters_outside_unstable_runs_are_inert_under_nfkc():
     assert second.isdisjoint(inert)
 
 
+def test_halfwidth_maps_every_full_width_character_as_nfkc_does():
+    full_width = [chr(code) for code in range(0xFF01, 0xFF5F)] + ["\u3000"]
+    text = "甲".join(full_width) + "，，：" + "".join(reversed(full_width))
+    assert tokenize._halfwidth(text) == "".join(
+        unicodedata.normalize("NFKC", char) if char in full_width else char for char in text
+    )
+
+
 # --- normalize_with_offsets -------------------------------------------------------------------
 
 
