@@ -23,6 +23,10 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
 ]
+# Nothing of the site's request handling: the baseline only indexes and searches (the site's
+# middleware and login backend need apps it does not install, django-axes' among them).
+MIDDLEWARE = []
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 ROOT_URLCONF = "bench.whoosh_app.urls"
 TEMPLATES = [{**TEMPLATES[0], "DIRS": [BASE_DIR / "bench" / "templates", *TEMPLATES[0]["DIRS"]]}]
 
