@@ -18,6 +18,12 @@ class ChineseAnalyzer:
         normal = tokenize.normalize_with_offsets(text)
         return normal.text, normal.offsets
 
+    def is_plain(self, text):
+        return tokenize.is_plain(text)
+
+    def normalize_plain(self, text):
+        return tokenize.plain_normalize(text)
+
     def words(self, text, *, bulk=False):
         return tokenize.words(text, fast=bulk and tokenize.fast_available())
 

@@ -117,10 +117,12 @@ def scan(engine, model, fields=()):
             yield result.pk, {name: getattr(result, name, None) for name in fields}
 
 
-def snippets(engine, text, terms, max_snippets=3):
+def snippets(engine, text, terms, max_snippets=3, plain=False):
+    """The best lines of ``text`` for ``terms``. ``plain``: the index recorded that its
+    analyser normalises ``text`` in width and case only (ArticleIndex.text_is_plain)."""
     native = getattr(engine, "snippets", None)
     if native is not None:
-        found = native(text, terms, max_snippets=max_snippets)
+        found = native(text, terms, max_snippets=max_snippets, plain=plain)
         return [Snippet(item.line, item.html, item.matches) for item in found]
     lines = [line for line in _plain_matches(text, terms) if line[1]]
     lines.sort(key=lambda line: (-len(line[1]), line[0]))
@@ -140,10 +142,11 @@ def lead(engine, text):
     return Snippet(0, html.escape(first[:120]) + ("…" if len(first) > 120 else ""))
 
 
-def concordance(engine, text, terms, width=30):
+def concordance(engine, text, terms, width=30, plain=False):
     native = getattr(engine, "concordance", None)
     if native is not None:
-        return [Concordance(c.line, c.left, c.match, c.right) for c in native(text, terms, width)]
+        found = native(text, terms, width, plain=plain)
+        return [Concordance(c.line, c.left, c.match, c.right) for c in found]
     lines = text.split("\n")
     return [
         Concordance(

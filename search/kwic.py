@@ -54,7 +54,8 @@ def concordance(
         text_lines = (hit.text or "").split("\n")
         byline = getattr(hit, "byline", "") or ""
         size = 0
-        for line in capabilities.concordance(engine, hit.text or "", terms, width=width):
+        plain = bool(getattr(hit, "text_is_plain", False))
+        for line in capabilities.concordance(engine, hit.text or "", terms, width, plain):
             if not bylines and byline and text_lines[line.line] == byline:
                 continue
             anchor = anchors[line.line] if line.line < len(anchors) else ""

@@ -11,7 +11,11 @@ from haystack.utils import get_identifier, get_model_ct
 from articles import reading, units
 from articles.models import Article, Figure
 
+from .analysis import ChineseAnalyzer
+
 CONTENT_HASH = "content_hash"
+# The analyser every connection of the project uses (settings: HAYSTACK_CONNECTIONS' ANALYZER).
+_ANALYZER = ChineseAnalyzer()
 
 
 class HashedIndex(indexes.SearchIndex):
@@ -33,12 +37,16 @@ class HashedIndex(indexes.SearchIndex):
         }
         for name, prepare in self._preparers:
             data[name] = prepare(obj)
+        self.complete(data)
         data[CONTENT_HASH] = content_hash(data)
         self.prepared_data = data
         return data
 
     def prepare_content_hash(self, obj):
         return 0  # set by prepare(), from the other fields
+
+    def complete(self, data):
+        """Set the fields computed from other fields' prepared values, in ``data``."""
 
     @property
     def _content_type(self):
@@ -144,6 +152,9 @@ class ArticleIndex(HashedIndex, indexes.Indexable):
     byline = indexes.CharField(model_attr="byline", indexed=False)
     url = indexes.CharField(indexed=False)
     anchors = indexes.MultiValueField(indexed=False)
+    # Whether the analyser normalises the text in width and case only (most simplified
+    # texts): the snippets of the hits shown then skip OpenCC and NFKC, most of their cost.
+    text_is_plain = indexes.BooleanField(default=False)
 
     def get_model(self):
         return Article
@@ -171,6 +182,12 @@ class ArticleIndex(HashedIndex, indexes.Indexable):
 
     def prepare_url(self, article):
         return article.get_absolute_url()
+
+    def prepare_text_is_plain(self, article):
+        return False  # set by complete(), from the text
+
+    def complete(self, data):
+        data["text_is_plain"] = _ANALYZER.is_plain(data["text"])
 
 
 def lines(article):

@@ -368,7 +368,10 @@ def _hit(engine, result, terms, marked=""):
     which the page marks)."""
     text = result.text or ""
     anchors = result.anchors or []
-    found = capabilities.snippets(engine, text, terms) or [capabilities.lead(engine, text)]
+    plain = bool(getattr(result, "text_is_plain", False))
+    found = capabilities.snippets(engine, text, terms, plain=plain) or [
+        capabilities.lead(engine, text)
+    ]
     link = result.url + marked
     snippets = []
     for snippet in found:

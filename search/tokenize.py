@@ -129,6 +129,20 @@ def normalize(text: str) -> str:
     return _t2s(text.casefold())[0]
 
 
+def plain_normalize(text: str) -> str:
+    """Half-width and case-folded: what normalize() gives for a text `is_plain` accepts."""
+    return _halfwidth(text).casefold()
+
+
+def is_plain(text: str) -> bool:
+    """True when normalize() changes ``text`` in width and case only, one character for one:
+    then `plain_normalize` gives the same text, with every character in its place. Most
+    simplified texts are plain; an index records which are, so that their snippets skip
+    OpenCC and NFKC (search.backends.highlight)."""
+    quick = plain_normalize(text)
+    return len(quick) == len(text) and normalize(text) == quick
+
+
 def normalize_with_offsets(text: str) -> Normalized:
     """normalize(text), with the original index of every normalised character."""
     normal, offsets = _normalize_mapped(text)

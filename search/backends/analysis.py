@@ -52,6 +52,12 @@ class Analyzer(Protocol):
 
     def normalize_with_offsets(self, text: str) -> tuple[str, Sequence[int]]: ...
 
+    # Optional, for analysers whose normalisation is costly (search.analysis):
+    # ``is_plain(text)``, true when normalising changes the text in width and case only, one
+    # character for one, and ``normalize_plain(text)``, that cheaper normalisation. An index
+    # records is_plain of a document (ArticleIndex.text_is_plain), and its snippets use
+    # normalize_plain (search/backends/highlight.py).
+
     def words(self, text: str, *, bulk: bool = False) -> list[Word]:
         """Words of ``text``, with their positions and their offsets in ``text``.
 

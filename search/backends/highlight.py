@@ -47,11 +47,20 @@ class Highlighter:
         normal = {_WHITESPACE.sub(" ", analyzer.normalize(term)).strip() for term in terms}
         self.terms = sorted(filter(None, normal), key=len, reverse=True)
 
-    def matching_lines(self, text):
-        """The lines of ``text`` that contain a term, in order, with their matches."""
+    def matching_lines(self, text, plain=False):
+        """The lines of ``text`` that contain a term, in order, with their matches.
+
+        ``plain``: the analyser's ``is_plain(text)`` is known to be true (an index recorded
+        it), so its cheaper ``normalize_plain`` gives the normalised text, every character in
+        its place.
+        """
         if not self.terms:
             return []
-        normal, offsets = self.analyzer.normalize_with_offsets(text)
+        quick = getattr(self.analyzer, "normalize_plain", None) if plain else None
+        if quick is not None:
+            normal, offsets = quick(text), range(len(text) + 1)
+        else:
+            normal, offsets = self.analyzer.normalize_with_offsets(text)
         found = {}  # line number -> ([(start, end)], {terms})
         starts = _line_starts(text)
         for term in self.terms:
@@ -69,10 +78,10 @@ class Highlighter:
             for number, (spans, terms) in sorted(found.items())
         ]
 
-    def snippets(self, text):
+    def snippets(self, text, plain=False):
         """The best lines of ``text`` (most distinct terms, then most matches), as snippets."""
         best_first = sorted(
-            self.matching_lines(text),
+            self.matching_lines(text, plain),
             key=lambda line: (-line.distinct, -len(line.spans), line.number),
         )
         return [
@@ -85,7 +94,7 @@ class Highlighter:
         first = next((line for line in text.split("\n") if line.strip()), "")
         return Snippet(0, self._fragment(first, []), 0)
 
-    def concordance(self, text, width=30):
+    def concordance(self, text, width=30, plain=False):
         """Every match with ``width`` characters of context on each side."""
         return [
             Concordance(
@@ -94,7 +103,7 @@ class Highlighter:
                 line.text[start:end],
                 line.text[end : end + width],
             )
-            for line in self.matching_lines(text)
+            for line in self.matching_lines(text, plain)
             for start, end in line.spans
         ]
 
@@ -124,16 +133,17 @@ class MarksText:
     """A backend's snippets, leads and keyword in context, on the original characters (the
     capabilities of search/capabilities.py). The backend has ``analyzer`` and ``compiler``."""
 
-    def snippets(self, text, terms, **options):
-        """The best lines of ``text`` for ``terms``, as `Snippet` (line, html, matches)."""
-        return _highlighter(self.analyzer, tuple(terms), **options).snippets(text)
+    def snippets(self, text, terms, plain=False, **options):
+        """The best lines of ``text`` for ``terms``, as `Snippet` (line, html, matches);
+        ``plain`` as in `Highlighter.matching_lines`."""
+        return _highlighter(self.analyzer, tuple(terms), **options).snippets(text, plain)
 
     def lead(self, text, **options):
         return _highlighter(self.analyzer, (), **options).lead(text)
 
-    def concordance(self, text, terms, width=30):
+    def concordance(self, text, terms, width=30, plain=False):
         """Every match of ``terms`` in ``text`` with ``width`` characters on each side."""
-        return _highlighter(self.analyzer, tuple(terms)).concordance(text, width=width)
+        return _highlighter(self.analyzer, tuple(terms)).concordance(text, width, plain)
 
     def highlight_terms(self, query):
         """The exact strings a query's positive terms match, as snippets should mark them."""

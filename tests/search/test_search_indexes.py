@@ -6,7 +6,13 @@ from haystack.exceptions import SearchFieldError
 
 from articles.models import Article
 from search.indexer import _figures
-from search.search_indexes import CONTENT_HASH, ArticleIndex, FigureIndex, content_hash
+from search.search_indexes import (
+    CONTENT_HASH,
+    ArticleIndex,
+    FigureIndex,
+    HashedIndex,
+    content_hash,
+)
 
 from ..articles.factories import make_article
 
@@ -14,6 +20,7 @@ from ..articles.factories import make_article
 def haystack_prepare(index, obj):
     """haystack's own prepare(), field by field, and the digest HashedIndex adds."""
     data = indexes.SearchIndex.prepare(index, obj)
+    index.complete(data)
     data[CONTENT_HASH] = content_hash(data)
     return data
 
@@ -67,6 +74,7 @@ def test_a_relation_missing_on_the_way_takes_haystacks_path(db):
         _content_type = ArticleIndex._content_type
         _preparers = ArticleIndex._preparers
         _field_preparer = ArticleIndex._field_preparer
+        complete = HashedIndex.complete
 
     article = make_article()
     planned = PlannedTitles().prepare(article)
@@ -79,3 +87,14 @@ def test_a_relation_missing_on_the_way_takes_haystacks_path(db):
         indexes.SearchIndex.prepare(Titles(), article)
     with pytest.raises(SearchFieldError):
         PlannedTitles().prepare(article)
+
+
+def test_an_article_records_whether_its_text_is_plain(db):
+    def article(paragraph):
+        return make_article(sections=[("", [paragraph])])
+
+    index = ArticleIndex()
+    # Width and case only: full-width punctuation and digits, capitals.
+    assert index.full_prepare(article("GDP增长５.２%，同比（上年）提高。"))["text_is_plain"] is True
+    assert index.full_prepare(article("據《大公報》報道，經濟增長。"))["text_is_plain"] is False
+    assert index.full_prepare(article("轨道交通①号线开通。"))["text_is_plain"] is False  # NFKC

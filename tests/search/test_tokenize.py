@@ -124,6 +124,25 @@ def test_halfwidth_maps_every_full_width_character_as_nfkc_does():
     )
 
 
+@pytest.mark.parametrize(
+    "text, plain",
+    [
+        ("重庆日报讯（记者 王天翊）GDP增长５.２%，同比提高。\n第二段", True),
+        ("", True),
+        ("據《大公報》報道", False),  # OpenCC
+        ("①号线", False),  # NFKC beyond width
+        ("ﬁle", False),  # NFKC changes the length
+        ("STRASSE straße", False),  # casefold changes the length (ß -> ss)
+        ("a\u200bb", False),  # a control character goes
+    ],
+)
+def test_plain_texts_normalise_in_width_and_case_only(text, plain):
+    assert tokenize.is_plain(text) is plain
+    if plain:
+        assert tokenize.plain_normalize(text) == tokenize.normalize(text)
+        assert list(tokenize.normalize_with_offsets(text).offsets) == list(range(len(text) + 1))
+
+
 # --- normalize_with_offsets -------------------------------------------------------------------
 
 
