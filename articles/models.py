@@ -99,8 +99,12 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def with_sections(self):
-        """Everything the article page shows: the text and the key figures."""
-        figures = Figure.objects.filter(is_hidden=False).select_related("section")
+        """Everything the article page shows: the text and the key figures.
+
+        A figure's section is among the article's, which come prefetched: `reading.read` gives
+        each figure its own (a join would read every section again, once per figure).
+        """
+        figures = Figure.objects.filter(is_hidden=False)
         return self.with_text().prefetch_related(
             Prefetch("figures", queryset=figures.order_by("position", "id"))
         )
