@@ -239,6 +239,21 @@ def test_key_figures_link_to_their_sentence(zhongxin_page):
     assert values["20.2%"] == "20.2"
 
 
+def test_reading_an_article_gives_each_figure_its_section_without_a_query(
+    seed_articles, django_assert_num_queries
+):
+    article = Article.objects.with_sections().get(title=ZHONGXIN)
+    with django_assert_num_queries(0):
+        _sections, figures = reading.read(article)
+        anchors = {view.figure.anchor for view in figures}
+    assert len(figures) == 31
+    assert anchors <= {
+        f"{section.anchor}-p{number}"
+        for section in article.sections.all()
+        for number in range(1, len(section.paragraphs) + 1)
+    }
+
+
 def test_the_panel_shows_eight_telling_figures_and_all_of_them_behind_a_summary(zhongxin_page):
     _article, html = zhongxin_page
     panel = html.find_all("aside")[0]
