@@ -54,7 +54,7 @@ def concordance(
         text_lines = (hit.text or "").split("\n")
         byline = getattr(hit, "byline", "") or ""
         size = 0
-        plain = bool(getattr(hit, "text_is_plain", False))
+        plain = getattr(hit, "text_is_plain", False) is True
         for line in capabilities.concordance(engine, hit.text or "", terms, width, plain):
             if not bylines and byline and text_lines[line.line] == byline:
                 continue

@@ -368,7 +368,7 @@ def _hit(engine, result, terms, marked=""):
     which the page marks)."""
     text = result.text or ""
     anchors = result.anchors or []
-    plain = bool(getattr(result, "text_is_plain", False))
+    plain = getattr(result, "text_is_plain", False) is True
     found = capabilities.snippets(engine, text, terms, plain=plain) or [
         capabilities.lead(engine, text)
     ]

@@ -6,9 +6,12 @@ runs on.
 """
 
 import pytest
+from haystack.inputs import Exact
+from haystack.query import SearchQuerySet
 
 from search import searching
 from search.indexer import Indexer
+from tests.articles.factories import make_article
 from tests.conftest import SEED_DATE, YUAN, ZHONGXIN
 
 USING = "default"  # the engine of the running test (see the engine fixture)
@@ -141,6 +144,20 @@ def test_page_break_words_are_highlighted_whole(seeded_index):
 def test_excluded_terms_are_not_highlighted(seeded_index):
     (hit,) = search("重庆 -新加坡").hits
     assert all("<mark>新加坡</mark>" not in html for html, _href in hit.snippets)
+
+
+def test_plain_and_traditional_texts_are_marked_alike(seeded_index, engine):
+    make_article(title="港聞", sections=[("", ["據《大公報》報道，香港經濟（ＧＤＰ）增長。"])])
+    Indexer(engine).catch_up()
+    by_title = {
+        result.title: result.text_is_plain
+        for result in SearchQuerySet(using=USING).filter(content=Exact("重庆"))
+    }
+    assert by_title == {YUAN: True, ZHONGXIN: True}  # the seed: simplified, plain
+    (hit,) = search("经济 gdp").hits  # the traditional article's text is not plain
+    assert any("<mark>經濟</mark>（<mark>ＧＤＰ</mark>）" in html for html, _href in hit.snippets)
+    (hit,) = search("陆海新通道 互聯").hits
+    assert any("<mark>陆海新通道</mark>" in html for html, _href in hit.snippets)
 
 
 def test_facets_count_years_months_authors_and_publications(seeded_index):
