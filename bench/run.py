@@ -167,10 +167,12 @@ class Combo:
         command = [PYTHON, "-m", "bench.worker", phase, "--out", str(out)]
         for name, value in options.items():
             command += [f"--{name}", str(value)]
+        # A phase on another index (ours on Whoosh's first N articles) is logged apart.
+        name = phase if index is None else f"{phase}@{Path(index).name}"
         # Other work on a shared machine shows here: the 1-minute load average as the phase starts.
-        self.result.setdefault("loadavg", []).append((phase, round(os.getloadavg()[0], 2)))
+        self.result.setdefault("loadavg", []).append((name, round(os.getloadavg()[0], 2)))
         # The product may change while a long run goes on: each phase runs the code on disk.
-        self.result.setdefault("code", []).append((phase, code_version()))
+        self.result.setdefault("code", []).append((name, code_version()))
         log_path = self.logs / f"{phase}.log"
         with open(log_path, "a") as stderr:
             finished = subprocess.run(
