@@ -75,6 +75,12 @@ def record_position(name, position, location=""):
     )
 
 
+def record_visible(name, position):
+    """Note that searches of the reader ``name`` see the log up to ``position`` (its commit is
+    done): what saves wait for. `record_position` is written before the commit."""
+    ChangeLogReader.objects.filter(name=name).update(visible=position, seen_at=timezone.now())
+
+
 def reader_position(name):
     return ChangeLogReader.objects.filter(name=name).values_list("position", flat=True).first()
 
@@ -94,14 +100,15 @@ def live_readers():
 
 
 def wait_until_applied(change_id, timeout=SAVE_WAIT, interval=0.02):
-    """Wait until every live reader has applied the log up to ``change_id``.
+    """Wait until every live reader has applied the log up to ``change_id`` and committed it,
+    so that searches find it (`record_visible`).
 
     True when they have; False after ``timeout`` seconds, or at once when no reader is live
     (no indexer is running), so that the caller can say that search is behind.
     """
     deadline = time.monotonic() + timeout
     while True:
-        positions = list(live_readers().values_list("position", flat=True))
+        positions = list(live_readers().values_list("visible", flat=True))
         if not positions:
             return False
         if min(positions) >= change_id:

@@ -13,8 +13,9 @@ class WaitForSearchIndex:
 
     The triggers log every change in the request's transactions; once the view has returned
     (and committed), this waits at most changes.SAVE_WAIT seconds for every live indexer to
-    pass the newest change. If one does not (or none is running), the save stands and the
-    editor is told that search will find it a little later.
+    have committed the newest change to its index (changes.record_visible). If one has not (or
+    none is running), the save stands and the editor is told that search will find it a little
+    later.
     """
 
     def __init__(self, get_response):

@@ -441,14 +441,16 @@ class ChangeLogEpoch(models.Model):
 class ChangeLogReader(models.Model):
     """A copy fed from the change log (one search index generation) and how far it has read.
 
-    Its indexer writes ``position`` before each commit to the copy and refreshes ``seen_at``
-    while it runs. Editors' saves wait for the live readers to pass their change; a reader
-    whose copy is ahead of ``position`` was restored from an older database and rebuilds.
+    Its indexer writes ``position`` before each commit to the copy, ``visible`` after it, and
+    refreshes ``seen_at`` while it runs. Editors' saves wait for the live readers' ``visible``
+    to pass their change (searches then find it); a reader whose copy is ahead of ``position``
+    was restored from an older database and rebuilds.
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     location = models.CharField(_("location"), max_length=300, blank=True)
     position = models.BigIntegerField(_("position"), default=0)
+    visible = models.BigIntegerField(_("visible to searches"), default=0)
     seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
 
     class Meta:

@@ -142,6 +142,7 @@ class Indexer:
         writer.set_state(checkpoint=last, epoch=changes.epoch(), dictionary=dictionary)
         changes.record_position(writer.generation, last, self.location)
         writer.commit()
+        changes.record_visible(writer.generation, last)  # what an editor's save waits for
         self.applied += len(rows)
         self.indexed += len(article_ids)
         return len(rows)
@@ -255,6 +256,7 @@ class Indexer:
                         progress(count)
             writer.set_state(checkpoint=start, epoch=epoch, dictionary=dictionary)
             changes.record_position(writer.generation, start, self.location)
+        changes.record_visible(writer.generation, start)  # the generation is current now
         self._forget_other_generations(self.state().generation)
         self.rebuilds += 1
         return added

@@ -186,12 +186,16 @@ def test_saves_wait_only_for_live_readers():
     ChangeLogReader.objects.all().delete()
     assert changes.wait_until_applied(1, timeout=0.1) is False  # nobody reads the log
     changes.record_position("甲", 10, "host:/index")
+    # Written before the commit: searches do not see the change yet.
+    assert changes.wait_until_applied(10, timeout=0.1) is False
+    changes.record_visible("甲", 10)
     assert changes.wait_until_applied(10, timeout=0.1) is True
     assert changes.wait_until_applied(11, timeout=0.1) is False
     # A reader not seen for a while is down: saves do not wait for it.
     stale = timezone.now() - changes.READER_LIVE_FOR - datetime.timedelta(seconds=1)
     ChangeLogReader.objects.filter(name="甲").update(seen_at=stale)
     changes.record_position("乙", 11, "host2:/index")
+    changes.record_visible("乙", 11)
     assert changes.wait_until_applied(11, timeout=0.1) is True
 
 

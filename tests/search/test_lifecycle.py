@@ -96,6 +96,31 @@ def test_an_admin_edit_is_searchable_when_the_page_reloads(seeded_index, running
     assert found("青蒿素") == [ZHONGXIN]
 
 
+def test_a_save_waits_for_the_commit_not_only_the_position(
+    seeded_index, running_indexer, client, monkeypatch
+):
+    """The indexer writes its position before it commits; a slow commit (a loaded disk) must
+    not let the save's page come back before searches can find the edit."""
+    from search.backends.tantivy.writer import Writer
+
+    commit = Writer.commit
+
+    def slow_commit(self):
+        time.sleep(0.3)
+        commit(self)
+
+    monkeypatch.setattr(Writer, "commit", slow_commit)
+    admin = User.objects.create_superuser("chief", "chief@example.com", "a-long-test-password")
+    client.force_login(admin)
+    article = Article.objects.get(title=YUAN)
+    url = f"/admin/articles/article/{article.pk}/change/"
+    data = _change_form_data(client.get(url))
+    data["sections-0-body"] += "\n\n编辑新增的段落提到屠呦呦。"
+    response = client.post(url, data, follow=True)
+    assert "搜索索引尚未收录" not in response.content.decode()
+    assert found("屠呦呦") == [YUAN]
+
+
 def test_an_admin_edit_succeeds_while_the_indexer_is_down_and_says_so(seeded_index, client):
     admin = User.objects.create_superuser("chief", "chief@example.com", "a-long-test-password")
     client.force_login(admin)
