@@ -3,6 +3,7 @@
 import hashlib
 import json
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.encoding import force_str
 from haystack import fields, indexes
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
@@ -120,7 +121,7 @@ def _forward_getter(model, field):
     for hop in hops:
         try:
             relation = model._meta.get_field(hop)
-        except Exception:
+        except FieldDoesNotExist:  # a property or a method: haystack's lookup
             return None
         if not (relation.many_to_one or relation.one_to_one) or not relation.concrete:
             return None
