@@ -82,14 +82,20 @@ def wait_until_current(timeout=30):
 # -- editors
 
 
-def test_an_admin_edit_is_searchable_when_the_page_reloads(seeded_index, running_indexer, client):
+def edit_in_admin(client, title, paragraph):
+    """A chief editor adds ``paragraph`` to the lead of the article ``title`` in the admin;
+    the response of the save, redirects followed."""
     admin = User.objects.create_superuser("chief", "chief@example.com", "a-long-test-password")
     client.force_login(admin)
-    article = Article.objects.get(title=ZHONGXIN)
+    article = Article.objects.get(title=title)
     url = f"/admin/articles/article/{article.pk}/change/"
     data = _change_form_data(client.get(url))
-    data["sections-0-body"] += "\n\n编辑新增的段落提到青蒿素。"
-    response = client.post(url, data, follow=True)
+    data["sections-0-body"] += f"\n\n{paragraph}"
+    return client.post(url, data, follow=True)
+
+
+def test_an_admin_edit_is_searchable_when_the_page_reloads(seeded_index, running_indexer, client):
+    response = edit_in_admin(client, ZHONGXIN, "编辑新增的段落提到青蒿素。")
     assert response.redirect_chain, response.content.decode()[:2000]
     # The save waited for the indexer: no warning, and the edit is found at once.
     assert "搜索索引尚未收录" not in response.content.decode()
@@ -110,26 +116,14 @@ def test_a_save_waits_for_the_commit_not_only_the_position(
         commit(self)
 
     monkeypatch.setattr(Writer, "commit", slow_commit)
-    admin = User.objects.create_superuser("chief", "chief@example.com", "a-long-test-password")
-    client.force_login(admin)
-    article = Article.objects.get(title=YUAN)
-    url = f"/admin/articles/article/{article.pk}/change/"
-    data = _change_form_data(client.get(url))
-    data["sections-0-body"] += "\n\n编辑新增的段落提到屠呦呦。"
-    response = client.post(url, data, follow=True)
+    response = edit_in_admin(client, YUAN, "编辑新增的段落提到屠呦呦。")
     assert "搜索索引尚未收录" not in response.content.decode()
     assert found("屠呦呦") == [YUAN]
 
 
 def test_an_admin_edit_succeeds_while_the_indexer_is_down_and_says_so(seeded_index, client):
-    admin = User.objects.create_superuser("chief", "chief@example.com", "a-long-test-password")
-    client.force_login(admin)
-    article = Article.objects.get(title=ZHONGXIN)
-    url = f"/admin/articles/article/{article.pk}/change/"
-    data = _change_form_data(client.get(url))
-    data["sections-0-body"] += "\n\n编辑新增的段落提到青蒿素。"
-    response = client.post(url, data, follow=True)
-    assert "青蒿素" in Section.objects.filter(article=article).first().body
+    response = edit_in_admin(client, ZHONGXIN, "编辑新增的段落提到青蒿素。")
+    assert "青蒿素" in lead_section(ZHONGXIN).body
     messages = [str(message) for message in response.context["messages"]]
     assert any("搜索索引尚未收录" in message for message in messages), messages
     assert found("青蒿素") == []  # readers never index
