@@ -546,3 +546,20 @@ def test_the_shipped_lowercase_twins_are_what_jiebas_dictionary_gives():
     shipped = Path(tokenize.__file__).with_name("dictionary") / "lowercase.txt"
     expected = tokenize.lowercase_twins(tokenize._load_jieba().FREQ)
     assert shipped.read_text(encoding="utf-8") == "".join(f"{w} {f}\n" for w, f in expected)
+
+
+def test_only_bulk_cutting_loads_rjieba(monkeypatch):
+    """Web workers cut queries with jieba and start without rjieba; indexers load it."""
+
+    def refuse(additions):
+        raise AssertionError("rjieba was loaded")
+
+    current = tokenize._segmenter()
+    monkeypatch.setattr(tokenize, "_rjieba", refuse)
+    fresh = tokenize._Segmenter(current.reference, current.additions, current.terms)
+    monkeypatch.setattr(tokenize, "_current", fresh)
+    tokenize.warm_up()
+    assert segment("重庆的签约项目") == current.reference.lcut("重庆的签约项目")
+    assert words("重庆的签约项目")
+    with pytest.raises(AssertionError, match="rjieba was loaded"):
+        tokenize.warm_up(bulk=True)
