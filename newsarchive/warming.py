@@ -6,7 +6,8 @@ master: the URL configuration, and so every view module and what it imports (abo
 imports, which the first request would otherwise pay), with its reverse lookups in every
 language; the static files' manifest; the project's templates, compiled by Django's cached
 loader; the translation catalogues of every language the site speaks; jieba's dictionaries and
-the editors' words (search.words). Nothing that holds a thread, a file lock or a connection
+the editors' words (search.words); the search engines' modules and haystack's search indexes
+(search.capabilities.load_engines). Nothing that holds a thread, a file lock or a connection
 (the search index's reader, the database) is opened here: a fork would share or lose them.
 """
 
@@ -20,6 +21,7 @@ from django.utils import translation
 
 
 def warm_up():
+    from search.capabilities import load_engines
     from search.words import warm_up as warm_up_search
 
     resolver = get_resolver()
@@ -36,6 +38,7 @@ def warm_up():
             staticfiles_storage.url(first.relative_to(directory).as_posix())  # reads the manifest
             break
     warm_up_search()
+    load_engines()
 
 
 def project_templates():

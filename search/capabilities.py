@@ -67,6 +67,16 @@ def backend(using="default"):
     return connections[using].get_backend()
 
 
+def load_engines():
+    """Import every connection's engine and build its search indexes; open no index.
+
+    For the gunicorn master (newsarchive.warming): its workers inherit both, and a worker's
+    first search only has to open the index.
+    """
+    for alias in connections.connections_info:
+        connections[alias].get_unified_index().build()
+
+
 def index_state(engine):
     native = getattr(engine, "index_state", None)
     if native is not None:

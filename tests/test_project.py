@@ -143,15 +143,23 @@ def test_secrets_are_not_committed():
     assert not Path(REPO / "var").exists() or "var/" not in tracked
 
 
-def test_the_master_warms_every_template_and_language_before_it_forks(db):
+def test_the_master_warms_every_template_and_language_before_it_forks(db, monkeypatch):
     from django.template import engines
     from django.utils import translation
+    from haystack import connections
 
     from newsarchive import warming
+    from search.backends.tantivy.backend import TantivySearchBackend
 
+    def refuse(self, name):
+        raise AssertionError("an index was opened before the fork")
+
+    monkeypatch.setattr(TantivySearchBackend, "_open", refuse)  # its reader holds threads
     names = warming.project_templates()
     assert {"base.html", "search/kwic.html", "articles/article_detail.html"} <= set(names)
     warming.warm_up()
+    for alias in connections.connections_info:  # the search indexes, built
+        assert connections[alias].get_unified_index()._built
     loader = engines["django"].engine.template_loaders[0]  # the cached loader
     cached = {key.split(":")[0] for key in loader.get_template_cache}
     assert set(names) <= cached
