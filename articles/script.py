@@ -57,17 +57,9 @@ def detect(text):
     sample = text[:DETECT_SAMPLE]
     if not has_traditional(sample):
         return SIMPLIFIED  # most texts: no traditional-only character at all
-    drop_traditional, drop_simplified = _deletions()
-    # Counted by what str.translate, in C, takes out of the sample.
-    traditional = len(sample) - len(sample.translate(drop_traditional))
-    simplified = len(sample) - len(sample.translate(drop_simplified))
+    traditional, simplified = (characters.count(sample) for characters in _scripts())
     total = traditional + simplified
     return TRADITIONAL if total and traditional / total > TRADITIONAL_SHARE else SIMPLIFIED
-
-
-@cache
-def _deletions():
-    return tuple(dict.fromkeys(map(ord, characters), None) for characters in _characters())
 
 
 def characters_of_each_script():
@@ -88,27 +80,45 @@ def characters_of_each_script():
 def has_traditional(text):
     """Whether ``text`` holds a character only traditional text uses.
 
-    Called on every paragraph an import reads, so it is made fast: a regex scans the text in C
-    for the traditional-only characters of the Basic Multilingual Plane (ten times faster than
-    looking each character up in a set); the few beyond it (rare CJK extensions) are looked up
-    only in a text that has such characters at all.
+    Called on every paragraph an import reads, so it is made fast (see _Characters).
     """
-    common, rare, beyond = _traditional_patterns()
-    if common.search(text) is not None:
-        return True
-    return beyond.search(text) is not None and not rare.isdisjoint(text)
+    return _scripts()[0].found_in(text)
+
+
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
+
+
+class _Characters:
+    """The characters only one script uses, found fast.
+
+    A regex scans a text in C for those of the Basic Multilingual Plane (ten times faster than
+    looking each character up in a set, and than str.translate with a table of them); the few
+    beyond it (rare CJK extensions) are looked up one by one, only in a text that has such
+    characters at all. sre scans a class of BMP characters through a bitmap, but one with a
+    character beyond it item by item, a hundred times slower.
+    """
+
+    def __init__(self, characters):
+        common = sorted(char for char in characters if ord(char) <= 0xFFFF)
+        self.common = re.compile("[" + "".join(map(re.escape, common)) + "]")
+        self.rare = frozenset(char for char in characters if ord(char) > 0xFFFF)
+
+    def found_in(self, text):
+        if self.common.search(text) is not None:
+            return True
+        return _BEYOND_BMP.search(text) is not None and not self.rare.isdisjoint(text)
+
+    def count(self, text):
+        found = len(self.common.findall(text))
+        if self.rare and _BEYOND_BMP.search(text) is not None:
+            found += sum(char in self.rare for char in text)
+        return found
 
 
 @cache
-def _traditional_patterns():
-    """(a pattern of the BMP's traditional-only characters, the others as a set, a pattern
-    of any character beyond the BMP). sre scans a class of BMP characters through a bitmap,
-    but one with a character beyond it item by item, a hundred times slower."""
-    traditional = _characters()[0]
-    common = sorted(char for char in traditional if ord(char) <= 0xFFFF)
-    rare = frozenset(char for char in traditional if ord(char) > 0xFFFF)
-    pattern = re.compile("[" + "".join(map(re.escape, common)) + "]")
-    return pattern, rare, re.compile("[\U00010000-\U0010ffff]")
+def _scripts():
+    """(traditional-only, simplified-only) characters, each as _Characters."""
+    return tuple(map(_Characters, _characters()))
 
 
 @cache
