@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles import changes
 from articles.importer import Importer
@@ -489,3 +491,24 @@ def test_a_new_author_whose_numbered_slugs_are_all_taken_gets_the_next(db):
     )
     Importer(SEED_DATE).import_text("# 一篇\n\n新重庆-重庆日报记者 张薇\n\n正文。\n")
     assert Author.objects.get(name="张薇").slug == "zhang-wei-25"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query planner")
+def test_saved_articles_are_matched_through_the_article_known_by_index(seed_articles):
+    """SQLite without ANALYZE chose the publication's index for the lookup of several days'
+    titles, and so read every article of the publication for each batch an import saved."""
+    days = [SEED_DATE + datetime.timedelta(days=number) for number in range(1, 4)]
+    entries = [(day, parse(read_source(SEED_PATH))) for day in days]
+    with CaptureQueriesContext(connection) as captured:
+        Importer(SEED_DATE).save_files(entries)
+    lookup = next(
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT "articles_article"."id"')
+        and '"title" IN' in query["sql"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {lookup}")
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USING INDEX article_known_by" in plan
+    assert "publication_id=?)" not in plan.replace("publication_id=? AND", "")
