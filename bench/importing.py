@@ -228,11 +228,12 @@ def main(argv=None):
             result.update(
                 size=size,
                 database=database,
-                baseline=options.baseline,
                 baseline_commit=commit,
                 after_commit=after_commit,
                 date=datetime.date.today().isoformat(),
             )
+            if not options.after_only:  # else the earlier run's baseline, as it was named
+                result["baseline"] = options.baseline
             for kind, code in (("before", tree), ("after", run.REPO)):
                 if kind == "before" and options.after_only:
                     continue

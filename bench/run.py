@@ -618,6 +618,9 @@ def rerun(options, size, result_paths, argv):
         result = json.loads(path.read_text())
         combo = Combo(size, database, options)
         combo.result = result
+        # The kept archive may predate this code's migrations (a rerun after a schema change):
+        # an indexer started on it would fail on every batch and leave the phase unmeasured.
+        combo.manage("migrate", "--noinput")
         log(f"{size} on {database}: measuring {options.rerun} again")
         if options.rerun == "rebuild_fast":
             # Rebuilds the kept index with this code, which the later phases then search.

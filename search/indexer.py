@@ -291,7 +291,7 @@ class Indexer:
         growing pause; the connections, the writer and the listener are opened again.
         """
         stop = stop or threading.Event()
-        tokenize.warm_up(bulk=True)  # jieba loads once, before the first edit waits for it
+        tokenize.warm_up(bulk=True)  # jieba and rjieba load once, before the first edit waits
         waiter = None
         last_check = heartbeat = 0.0
         backoff = 1.0
