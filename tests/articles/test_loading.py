@@ -211,6 +211,54 @@ def test_groups_part_where_a_file_names_an_article_of_the_group():
     ]
 
 
+def test_the_readers_run_at_most_the_read_ahead_in_front_of_the_saving():
+    """Files come back in order, and no more than READ_AHEAD_BYTES (and one chunk) of them are
+    ever read and not yet saved: memory stays bounded at any archive size."""
+    from pathlib import Path
+
+    from articles.loading import SourceFile, _chunks, _read_ahead
+
+    files = [SourceFile(Path(f"{n}.txt"), D(2025, 11, 11), size=100 + n) for n in range(60)]
+    submitted, given = [], []
+
+    class Reading:
+        def __init__(self, chunk):
+            self.chunk = chunk
+
+        def get(self):
+            return self.chunk
+
+    def submit(chunk):
+        submitted.extend(chunk)
+        return Reading(chunk)
+
+    def ahead():
+        return sum(source.size for source in submitted[len(given) :])
+
+    limit, chunk_files = 1_000, 4
+    biggest_chunk = 4 * max(source.size for source in files)
+    for source in _read_ahead(_chunks(files, chunk_files), submit, limit):
+        assert ahead() <= limit + biggest_chunk
+        given.append(source)
+    assert given == files
+
+
+def test_reading_processes_yield_their_cores_to_the_saving_one(monkeypatch):
+    """The saving process is the import's serial part: its readers run at a lower priority."""
+    import django
+
+    from articles import loading_worker
+
+    niceness = []
+    monkeypatch.setattr("os.nice", niceness.append)
+    monkeypatch.setattr(django, "setup", lambda: None)
+    monkeypatch.setattr(loading_worker, "_imported", frozenset())
+    loading_worker.start(frozenset({("abc", D(2025, 11, 11))}))
+    assert niceness == [loading_worker.NICENESS]
+    assert loading_worker.NICENESS > 0
+    assert loading_worker._imported == {("abc", D(2025, 11, 11))}
+
+
 # -- crashes
 
 
