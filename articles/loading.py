@@ -1,8 +1,9 @@
 """Loading an archive: directories of dated files, read in parallel, resumable.
 
 `source_files` finds the files to import and the day each was printed. `Loader.load` reads
-them (parsing, pinyin and key figures in ``jobs`` processes, which need no database) and saves
-them in order, each file whole or not at all, with a record of its content's hash
+them (parsing, pinyin and key figures in ``jobs`` processes, which need no database; they run
+at a lower priority and at most READ_AHEAD_BYTES ahead, since saving is the serial part) and
+saves them in order, each file whole or not at all, with a record of its content's hash
 (articles.models.ImportedFile): files go by batches of about BATCH_ARTICLES articles, one
 transaction each, and a batch's files are written by one set of statements (`_groups`,
 `Importer.save_files`). Running the same import again skips every file already imported

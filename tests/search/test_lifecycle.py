@@ -409,6 +409,25 @@ def test_a_rebuild_analysed_in_worker_processes_indexes_what_one_process_does(
     assert alone[2] == 1 and len(alone[1]) > 20
 
 
+def test_rebuilding_workers_yield_their_cores_to_the_rebuilding_process(monkeypatch):
+    """Reading, preparing and tantivy's writer are a rebuild's serial part: its analysing
+    workers run at a lower priority."""
+    import django
+
+    from search import rebuilding_worker, tokenize
+
+    niceness, dictionaries = [], []
+    monkeypatch.setattr("os.nice", niceness.append)
+    monkeypatch.setattr(django, "setup", lambda: None)
+    monkeypatch.setattr(tokenize, "set_user_words", dictionaries.append)
+    monkeypatch.setattr(rebuilding_worker, "_analysis", None)
+    rebuilding_worker.start("specs", "analyzer", ["中新互联"])
+    assert niceness == [rebuilding_worker.NICENESS]
+    assert rebuilding_worker.NICENESS > 0
+    assert dictionaries == [["中新互联"]]
+    assert rebuilding_worker._analysis == ("specs", "analyzer")
+
+
 def test_a_rebuild_whose_workers_cannot_start_fails_and_keeps_the_index(seeded_index, monkeypatch):
     from concurrent.futures.process import BrokenProcessPool
 
