@@ -6,9 +6,10 @@ documents (haystack's ``full_prepare`` needs the database); `analysed_batches` s
 of prepared documents to one of ``jobs`` spawned processes, which analyse it without the
 database, and gives the analysed batches back in order, for the writer. At most ``WINDOW``
 batches per worker are out at once, so memory stays bounded at any archive size, and the
-workers run at a lower priority than the rebuilding process (rebuilding_worker.NICENESS). The workers
-cut words with the dictionary the rebuilding process loaded (search.words). A worker that
-fails to start or dies fails the rebuild (``BrokenProcessPool``) instead of leaving it waiting.
+workers run at a lower priority than the rebuilding process (rebuilding_worker.NICENESS).
+The workers cut words with the dictionary the rebuilding process loaded (search.words). A
+worker that fails to start or dies fails the rebuild (``BrokenProcessPool``) instead of
+leaving it waiting.
 """
 
 import multiprocessing
