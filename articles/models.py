@@ -397,29 +397,6 @@ class Change(models.Model):
         return f"#{self.id} {self.topic} {self.key}"
 
 
-class ChangePause(models.Model):
-    """A thing whose parts are being written together with it, in one transaction.
-
-    While a row names an article, the SQLite triggers on its sections, bylines and figures do
-    not log them: the article's own row, logged in the same transaction, already sends it to
-    be indexed whole. Only `articles.triggers.paused` writes here, and it empties what it
-    wrote before the transaction ends; the table is empty whenever nothing is being written.
-    """
-
-    topic = models.CharField(_("topic"), max_length=12, choices=Change.Topic.choices)
-    key = models.CharField(_("key"), max_length=64)
-
-    class Meta:
-        verbose_name = _("paused change")
-        verbose_name_plural = _("paused changes")
-        constraints = [
-            models.UniqueConstraint(fields=["topic", "key"], name="change_pause_one_row_per_thing")
-        ]
-
-    def __str__(self):
-        return f"{self.topic} {self.key}"
-
-
 class ChangeLogEpoch(models.Model):
     """The database's identity: a random id made by the migration that created the change log.
 

@@ -15,7 +15,6 @@ from articles.models import (
     Change,
     ChangeLogEpoch,
     ChangeLogReader,
-    ChangePause,
     Figure,
     Publication,
     Section,
@@ -229,14 +228,19 @@ def test_a_trigger_a_migration_dropped_is_back_after_migrate(two):
     assert logged_since(before) == article_rows(first)
 
 
-def test_an_import_logs_each_new_article_once_and_leaves_no_pause():
+def every_trigger_is_in_place():
+    present = triggers.installed_triggers(connection)
+    return present.issuperset(triggers.trigger_names(connection.vendor, triggers.ARCHIVE_WATCHES))
+
+
+def test_an_import_logs_each_new_article_once_and_leaves_every_trigger():
     from articles.importer import Importer
     from tests.conftest import SEED_DATE, SEED_PATH
 
     before = changes.latest_id()
     report = Importer(SEED_DATE).import_file(SEED_PATH)
     assert sorted(logged_since(before)) == sorted(article_rows(*report.created))
-    assert not ChangePause.objects.exists()
+    assert every_trigger_is_in_place()
     # The parts' own triggers still log an article that is not paused.
     article = report.created[0]
     before = changes.latest_id()
@@ -251,12 +255,28 @@ def test_a_pause_ends_with_its_block_and_skips_only_its_own_articles(two):
         with triggers.paused(connection, Change.Topic.ARTICLE, [first.pk]):
             Section.objects.create(article=first, position=9, body="暂停中的一节。")
             Section.objects.create(article=second, position=9, body="另一篇的一节。")
-        assert not ChangePause.objects.exists()
+            Figure.objects.create(
+                article=second, section=second.sections.first(), text="3家", value=3, key="k3"
+            )
+        assert every_trigger_is_in_place()
         Section.objects.create(article=first, position=10, body="暂停之后的一节。")
     if connection.vendor == "sqlite":
         assert sorted(logged_since(before)) == sorted(article_rows(second, first))
     else:  # statement triggers: nothing is paused
         assert sorted(logged_since(before)) == sorted(article_rows(first, second))
+
+
+def test_a_block_that_fails_inside_a_pause_still_ends_it(two):
+    first, second = two
+    with transaction.atomic():
+        with pytest.raises(ValueError), transaction.atomic():
+            with triggers.paused(connection, Change.Topic.ARTICLE, [first.pk]):
+                Section.objects.create(article=first, position=9, body="暂停中的一节。")
+                raise ValueError("the block fails")
+        assert every_trigger_is_in_place()
+        before = changes.latest_id()
+        Section.objects.create(article=second, position=9, body="失败之后的一节。")
+        assert logged_since(before) == article_rows(second)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -266,11 +286,12 @@ def test_a_pause_outside_a_transaction_is_refused_on_sqlite(two):
             pass
     else:  # PostgreSQL pauses nothing, anywhere
         with triggers.paused(connection, "article", [two[0].pk]):
-            assert not ChangePause.objects.exists()
+            assert every_trigger_is_in_place()
+    assert every_trigger_is_in_place()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_import_that_fails_leaves_no_pause(two, monkeypatch):
+def test_an_import_that_fails_leaves_every_trigger(two, monkeypatch):
     from articles import importer
     from tests.conftest import SEED_DATE, SEED_PATH
 
@@ -280,5 +301,8 @@ def test_an_import_that_fails_leaves_no_pause(two, monkeypatch):
     monkeypatch.setattr(importer.services, "insert_figures", broken)
     with pytest.raises(RuntimeError):
         importer.Importer(SEED_DATE).import_file(SEED_PATH)
-    assert not ChangePause.objects.exists()
+    assert every_trigger_is_in_place()
     assert not Article.objects.exclude(pk__in=[article.pk for article in two]).exists()
+    before = changes.latest_id()
+    Section.objects.create(article=two[0], position=9, body="之后的一节。")
+    assert logged_since(before) == article_rows(two[0])
