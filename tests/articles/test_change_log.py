@@ -269,10 +269,13 @@ def test_a_pause_ends_with_its_block_and_skips_only_its_own_articles(two):
 def test_a_block_that_fails_inside_a_pause_still_ends_it(two):
     first, second = two
     with transaction.atomic():
-        with pytest.raises(ValueError), transaction.atomic():
-            with triggers.paused(connection, Change.Topic.ARTICLE, [first.pk]):
-                Section.objects.create(article=first, position=9, body="暂停中的一节。")
-                raise ValueError("the block fails")
+        with (
+            pytest.raises(ValueError),
+            transaction.atomic(),
+            triggers.paused(connection, Change.Topic.ARTICLE, [first.pk]),
+        ):
+            Section.objects.create(article=first, position=9, body="暂停中的一节。")
+            raise ValueError("the block fails")
         assert every_trigger_is_in_place()
         before = changes.latest_id()
         Section.objects.create(article=second, position=9, body="失败之后的一节。")
