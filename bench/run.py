@@ -245,10 +245,15 @@ class Combo:
 
 
 def drop_pg(name, attempts=5):
-    """Drop a benchmark database; a session still closing can refuse it for a moment."""
+    """Drop a benchmark database; a session still closing can refuse it for a moment.
+
+    FORCE ends our own sessions, but only a superuser may end an autovacuum worker, which a
+    database just loaded often has: a plain DROP makes the server cancel that one itself.
+    """
     for attempt in range(attempts):
+        force = " WITH (FORCE)" if attempt % 2 == 0 else ""
         finished = subprocess.run(
-            psql("-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            psql("-c", f"DROP DATABASE IF EXISTS {name}{force}"),
             capture_output=True,
             text=True,
         )
