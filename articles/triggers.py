@@ -89,6 +89,23 @@ def drop_sql(vendor, watches):
     raise NotImplementedError(f"The change log has no triggers for {vendor}.")
 
 
+def recreated_on_sqlite(watches, pausing):
+    """A migration's RunPython function: drops and creates again the SQLite triggers of
+    ``watches`` (``pausing`` as in `create_sql`). PostgreSQL's statement triggers never paused."""
+
+    def recreate(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        if vendor != "sqlite":
+            return
+        for statement in [
+            *drop_sql(vendor, watches),
+            *create_sql(vendor, watches, pausing=pausing),
+        ]:
+            schema_editor.execute(statement)
+
+    return recreate
+
+
 def trigger_names(vendor, watches):
     """The names of the triggers create_sql makes for ``watches``."""
     names = [_trigger_name(watch, event) for watch in watches for event in watch.events]

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from articles.triggers import Watch, create_sql, drop_sql
+from articles.triggers import Watch, recreated_on_sqlite
 
 # The parts of an article, whose INSERT triggers learn to skip a paused article (SQLite only:
 # PostgreSQL's statement triggers pause nothing).
@@ -11,20 +11,6 @@ PAUSABLE = [
     Watch("articles_byline", "article", "article_id", events=("INSERT",), pausable=True),
     Watch("articles_figure", "article", "article_id", events=("INSERT",), pausable=True),
 ]
-
-
-def recreate(pausing):
-    def run(apps, schema_editor):
-        vendor = schema_editor.connection.vendor
-        if vendor != "sqlite":
-            return
-        for statement in [
-            *drop_sql(vendor, PAUSABLE),
-            *create_sql(vendor, PAUSABLE, pausing=pausing),
-        ]:
-            schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -47,5 +33,8 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('topic', 'key'), name='change_pause_one_row_per_thing')],
             },
         ),
-        migrations.RunPython(recreate(pausing=True), recreate(pausing=False)),
+        migrations.RunPython(
+            recreated_on_sqlite(PAUSABLE, pausing=True),
+            recreated_on_sqlite(PAUSABLE, pausing=False),
+        ),
     ]

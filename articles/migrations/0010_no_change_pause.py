@@ -1,6 +1,6 @@
-from django.db import migrations, models
+from django.db import migrations
 
-from articles.triggers import Watch, create_sql, drop_sql
+from articles.triggers import Watch, recreated_on_sqlite
 
 # The parts of an article: their SQLite INSERT triggers no longer check a pause table, since
 # articles.triggers.paused drops them for the length of a pause instead (a trigger that merely
@@ -12,28 +12,16 @@ PAUSABLE = [
 ]
 
 
-def recreate(pausing):
-    def run(apps, schema_editor):
-        vendor = schema_editor.connection.vendor
-        if vendor != "sqlite":
-            return
-        for statement in [
-            *drop_sql(vendor, PAUSABLE),
-            *create_sql(vendor, PAUSABLE, pausing=pausing),
-        ]:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
-
     dependencies = [
         ("articles", "0009_reader_visible"),
     ]
 
     operations = [
         # The triggers first: a trigger naming a table that is gone fails every insert.
-        migrations.RunPython(recreate(pausing=False), recreate(pausing=True)),
+        migrations.RunPython(
+            recreated_on_sqlite(PAUSABLE, pausing=False),
+            recreated_on_sqlite(PAUSABLE, pausing=True),
+        ),
         migrations.DeleteModel(name="ChangePause"),
     ]

@@ -8,7 +8,10 @@ WATCHES = [Watch("search_dictionaryword", "word", "word")]
 
 
 def create_triggers(apps, schema_editor):
-    for statement in create_sql(schema_editor.connection.vendor, WATCHES):
+    # Dropped first: an earlier `migrate` of another app alone may have put them in already
+    # (articles.triggers.install_missing runs after every migrate, for every app).
+    vendor = schema_editor.connection.vendor
+    for statement in [*drop_sql(vendor, WATCHES), *create_sql(vendor, WATCHES)]:
         schema_editor.execute(statement)
 
 
