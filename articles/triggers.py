@@ -20,10 +20,10 @@ The article's own row, logged in the same transaction, already sends it to be in
 rows the block inserted for anything else are logged as it ends. PostgreSQL logs a statement
 at a time and pauses nothing.
 
-Migrations call `create_sql` and `drop_sql`. SQLite cannot alter most of a table in place, so
-a migration that changes a watched table there copies it into a new one, and the triggers go
-with the old table. So after every ``migrate`` each app puts back whatever triggers of its
-watches are missing (`install_missing`, from its AppConfig): a table's log can never be lost
+Migrations call `create_sql` and `drop_sql` (or `recreated_on_sqlite`). SQLite cannot alter
+most of a table in place, so a migration that changes a watched table there copies it into a
+new one, and the triggers go with the old table. So after every ``migrate`` each app puts back
+whatever triggers of its watches are missing (`install_missing`, from its AppConfig): a table's log can never be lost
 to a migration.
 """
 
@@ -154,7 +154,7 @@ def _trigger_name(watch, event):
 
 
 @contextmanager
-def paused(connection, topic, keys, watches=ARCHIVE_WATCHES):
+def paused(connection, topic, keys):
     """Within a transaction: the rows the block inserts into the pausable watches of ``topic``
     are not logged one by one; things other than ``keys`` they belong to are logged as the
     block ends.
@@ -171,7 +171,7 @@ def paused(connection, topic, keys, watches=ARCHIVE_WATCHES):
         return
     if not connection.in_atomic_block:
         raise RuntimeError("paused() needs a transaction: the pause must end before a commit.")
-    pausable = [watch for watch in watches if watch.pausable and watch.topic == topic]
+    pausable = [watch for watch in ARCHIVE_WATCHES if watch.pausable and watch.topic == topic]
     with connection.cursor() as cursor:
         last_ids = {}
         for watch in pausable:
@@ -181,7 +181,7 @@ def paused(connection, topic, keys, watches=ARCHIVE_WATCHES):
         try:
             yield
         finally:
-            own = {str(key) for key in keys}
+            inserted_for = set()
             for watch in pausable:
                 cursor.execute(_sqlite_trigger(watch, "INSERT"))
                 cursor.execute(
@@ -189,8 +189,12 @@ def paused(connection, topic, keys, watches=ARCHIVE_WATCHES):
                     "WHERE id > %s",
                     [last_ids[watch]],
                 )
-                others = [(watch.topic, key) for (key,) in cursor.fetchall() if key not in own]
-                _sqlite_log(cursor, others)
+                inserted_for.update(key for (key,) in cursor.fetchall())
+            others = inserted_for - {str(key) for key in keys}
+            if others:
+                from .changes import touch  # it needs the models; migrations import this module
+
+                touch(topic, others)
 
 
 # -- SQLite
@@ -216,18 +220,6 @@ def _sqlite_trigger(watch, event, pausing=False):
     return (
         f"CREATE TRIGGER {_trigger_name(watch, event)} AFTER {event}{columns} ON {watch.table}"
         f"{when} BEGIN {body} END"
-    )
-
-
-def _sqlite_log(cursor, changes):
-    """Log (topic, key) pairs as the triggers do: each thing's older row goes."""
-    if not changes:
-        return
-    cursor.executemany(f"DELETE FROM {LOG_TABLE} WHERE topic = %s AND key = %s", changes)
-    cursor.executemany(
-        f"INSERT INTO {LOG_TABLE} (topic, key, created_at) "
-        "VALUES (%s, %s, strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now'))",
-        changes,
     )
 
 
