@@ -23,8 +23,8 @@ at a time and pauses nothing.
 Migrations call `create_sql` and `drop_sql` (or `recreated_on_sqlite`). SQLite cannot alter
 most of a table in place, so a migration that changes a watched table there copies it into a
 new one, and the triggers go with the old table. So after every ``migrate`` each app puts back
-whatever triggers of its watches are missing (`install_missing`, from its AppConfig): a table's log can never be lost
-to a migration.
+whatever triggers of its watches are missing (`install_missing`, from its AppConfig): a
+table's log can never be lost to a migration.
 """
 
 from contextlib import contextmanager
