@@ -695,13 +695,22 @@ def _clone(reference: jieba.Tokenizer) -> jieba.Tokenizer:
     return clone
 
 
+# Importing rjieba builds an instance of its own for its module-level functions (0.1 s and
+# 25 MB here), which the project never calls: the first segmenter to load rjieba takes that
+# instance rather than build a second (called with _Segmenter._fast_lock held).
+_rjieba_own_taken = False
+
+
 def _rjieba(additions: Iterable[tuple[str, int]]) -> rjieba.Jieba | None:
     """rjieba with jieba-rs's copy of dict.txt plus additions, or None when it is not installed."""
+    global _rjieba_own_taken
     try:
         import rjieba
     except ImportError:
         return None
-    fast = rjieba.Jieba()
+    own = None if _rjieba_own_taken else getattr(rjieba, "_DEFAULT_JIEBA", None)
+    _rjieba_own_taken = True
+    fast = own if isinstance(own, rjieba.Jieba) else rjieba.Jieba()
     for word, frequency in additions:
         fast.add_word(word, frequency, None)
     return fast

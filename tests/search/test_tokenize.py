@@ -563,3 +563,23 @@ def test_only_bulk_cutting_loads_rjieba(monkeypatch):
     assert words("重庆的签约项目")
     with pytest.raises(AssertionError, match="rjieba was loaded"):
         tokenize.warm_up(bulk=True)
+
+
+def test_the_first_rjieba_loaded_is_the_one_importing_rjieba_built(monkeypatch):
+    """Importing rjieba builds an instance for its module-level functions; the first segmenter
+    takes it (with its own additions) instead of building a second dictionary."""
+
+    class Jieba:
+        def __init__(self):
+            self.words = []
+
+        def add_word(self, word, frequency, tag):
+            self.words.append((word, frequency))
+
+    own = Jieba()
+    monkeypatch.setitem(sys.modules, "rjieba", SimpleNamespace(Jieba=Jieba, _DEFAULT_JIEBA=own))
+    monkeypatch.setattr(tokenize, "_rjieba_own_taken", False)
+    first = tokenize._rjieba([("渝新欧", 5)])
+    second = tokenize._rjieba([("陆海新通道", 7)])
+    assert first is own and first.words == [("渝新欧", 5)]
+    assert second is not own and second.words == [("陆海新通道", 7)]
