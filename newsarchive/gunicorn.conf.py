@@ -1,7 +1,7 @@
 """gunicorn configuration, overridable from the environment.
 
-`preload_app` imports Django (and warms jieba's dictionary, see
-search.apps) once in the master, so workers share those pages copy-on-write.
+`preload_app` imports Django (and warms jieba's and rjieba's dictionaries, see
+newsarchive/warming.py) once in the master, so workers share those pages copy-on-write.
 """
 
 import os

@@ -5,10 +5,11 @@ whatever it loads then, every worker has from its first request, in pages shared
 master: the URL configuration, and so every view module and what it imports (about 0.1 s of
 imports, which the first request would otherwise pay), with its reverse lookups in every
 language; the static files' manifest; the project's templates, compiled by Django's cached
-loader; the translation catalogues of every language the site speaks; jieba's dictionaries and
-the editors' words (search.words); the search engines' modules and haystack's search indexes
-(search.capabilities.load_engines). Nothing that holds a thread, a file lock or a connection
-(the search index's reader, the database) is opened here: a fork would share or lose them.
+loader; the translation catalogues of every language the site speaks; jieba's and rjieba's
+dictionaries with the editors' words (search.words); the search engines' modules and
+haystack's search indexes (search.capabilities.load_engines). Nothing that holds a thread, a
+file lock or a connection (the search index's reader, the database) is opened here: a fork
+would share or lose them.
 """
 
 from pathlib import Path

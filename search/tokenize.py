@@ -436,9 +436,9 @@ class _Segmenter:
     def fast(self) -> rjieba.Jieba | None:
         """rjieba with the same words, loaded on the first bulk cut; None if it disagrees.
 
-        Only indexing processes cut in bulk. A web worker cuts queries (a few words) with
-        jieba, which gives the same words, so it never loads rjieba: its start is 0.2 s
-        shorter and its memory smaller.
+        Indexing processes cut in bulk, and so do web workers for an article page's related
+        articles (its whole text). Queries (a few words) are cut with jieba, which gives the
+        same words. gunicorn's master loads rjieba before it forks (search.words.warm_up).
         """
         if self._fast is _NOT_LOADED:
             with self._fast_lock:
@@ -719,7 +719,8 @@ def _rjieba(additions: Iterable[tuple[str, int]]) -> rjieba.Jieba | None:
 def warm_up(*, bulk: bool = False) -> None:
     """Load the dictionaries now rather than on the first request (gunicorn preloads this).
 
-    bulk=True loads rjieba too, for a process that indexes.
+    bulk=True loads rjieba too, for a process that cuts whole texts: an indexer, or a web
+    master whose workers cut article pages' texts for their related articles.
     """
     segmenter = _segmenter()
     if bulk:

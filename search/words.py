@@ -1,8 +1,9 @@
 """The editors' dictionary words, loaded into jieba wherever text is cut into words.
 
 The indexer loads them before each batch it indexes and stores their version with its commit.
-A web worker, which only cuts queries into words, loads them when the index it reads was built
-with another version than the one it holds, so queries are cut as the index was.
+A web worker, which cuts queries (and article texts, for related articles) into words, loads
+them when the index it reads was built with another version than the one it holds, so that it
+cuts as the index was.
 """
 
 import hashlib
@@ -51,11 +52,17 @@ def loaded_words():
 
 
 def warm_up():
-    """Load jieba and the editors' words before gunicorn forks its workers."""
-    tokenize.warm_up()
+    """Load jieba, rjieba and the editors' words before gunicorn forks its workers.
+
+    rjieba too: an article page cuts its whole text to find the related articles (the search
+    backends' more_like_this), in bulk. Loaded in the master, its dictionary is shared by every
+    worker; loaded by each worker on its first article page, it was 55-60 MB of each worker's
+    private memory (bench/FINDINGS.md).
+    """
     try:
         refresh()
     except DatabaseError:
         log.warning("The dictionary words could not be read (is the database migrated?).")
     finally:
         databases.close_all()  # connections must not be shared with the forked workers
+    tokenize.warm_up(bulk=True)  # after refresh(): the editors' words make a new segmenter

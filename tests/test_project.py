@@ -164,3 +164,29 @@ def test_the_master_warms_every_template_and_language_before_it_forks(db, monkey
     cached = {key.split(":")[0] for key in loader.get_template_cache}
     assert set(names) <= cached
     assert {"zh-hans", "zh-hant"} <= set(translation.trans_real._translations)
+
+
+def test_the_master_loads_rjieba_with_the_editors_words_before_it_forks(db, monkeypatch):
+    """Article pages cut their whole text in bulk (related articles): rjieba, loaded in the
+    master, is shared by the workers instead of loaded by each (search.words.warm_up)."""
+    from newsarchive import warming
+    from search import tokenize, words
+    from search.models import DictionaryWord
+
+    loaded = []
+
+    def load(additions):
+        loaded.append(additions)
+        return None  # as if rjieba were missing: the segmenter then cuts with jieba
+
+    monkeypatch.setattr(tokenize, "_rjieba", load)
+    monkeypatch.setattr(words, "_loaded", None)
+    DictionaryWord.objects.create(word="渝新欧班列")
+    try:
+        warming.warm_up()
+        assert tokenize._segmenter()._fast is None  # loaded (and found missing), not pending
+        assert "渝新欧班列" in tokenize.user_words()
+        assert loaded
+    finally:
+        tokenize.set_user_words([])
+        words._loaded = None
