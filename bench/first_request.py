@@ -92,6 +92,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     options = parser.parse_args(argv)
+    # Absolute: each tree's gunicorn runs in that tree (the baseline's is elsewhere).
+    options.var = options.var.resolve()
+    options.index = options.index.resolve() if options.index else None
     options.secret = os.urandom(32).hex()
     OUT.mkdir(parents=True, exist_ok=True)
     tree, commit = importing.baseline_tree(options.baseline, OUT)

@@ -101,7 +101,9 @@ def start(tree, options, articles):
         for name, paths in loads(options, articles):
             for clients in CLIENTS:
                 paths_file.write_text("".join(f"{path}\n" for path in paths(clients)))
-                run.wrk(base, paths_file, clients, options.seconds)
+                served = run.wrk(base, paths_file, clients, options.seconds)
+                if served["errors"]:  # a page that failed would have cost the worker nothing
+                    raise RuntimeError(f"{tree}: {served['errors']} errors on {name} pages")
             measured[name] = run.memory(server.pid)
     finally:
         run.stop(server, timeout=30)
@@ -122,7 +124,7 @@ def summary(memory):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--var", type=Path, required=True)
-    parser.add_argument("--database", required=True)
+    parser.add_argument("--database", required=True, help="DATABASE_URL (absolute)")
     parser.add_argument("--index", type=Path, help="SEARCH_INDEX_PATH (default: VAR/index)")
     parser.add_argument("--queries", type=Path, required=True, help="bench.run's queries.json")
     parser.add_argument("--baseline", default="HEAD")
@@ -131,6 +133,9 @@ def main(argv=None):
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=12, help="of each wrk run")
     options = parser.parse_args(argv)
+    # Absolute: each tree's gunicorn runs in that tree (the baseline's is elsewhere).
+    options.var = options.var.resolve()
+    options.index = options.index.resolve() if options.index else None
     options.secret = os.urandom(32).hex()
     OUT.mkdir(parents=True, exist_ok=True)
     tree, commit = importing.baseline_tree(options.baseline, OUT)
