@@ -83,19 +83,30 @@ def start(tree, options):
         run.stop(server, timeout=30)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def archive_arguments(parser, repeats):
+    """The options of a benchmark starting gunicorn on a kept archive, before and after."""
     parser.add_argument("--var", type=Path, required=True)
-    parser.add_argument("--database", required=True)
+    parser.add_argument("--database", required=True, help="DATABASE_URL (absolute)")
     parser.add_argument("--index", type=Path, help="SEARCH_INDEX_PATH (default: VAR/index)")
     parser.add_argument("--baseline", default="HEAD")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=repeats)
     parser.add_argument("--workers", type=int, default=2)
+
+
+def archive_options(parser, argv):
+    """The options `archive_arguments` adds, parsed, with a fresh secret key."""
     options = parser.parse_args(argv)
     # Absolute: each tree's gunicorn runs in that tree (the baseline's is elsewhere).
     options.var = options.var.resolve()
     options.index = options.index.resolve() if options.index else None
     options.secret = os.urandom(32).hex()
+    return options
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    archive_arguments(parser, repeats=3)
+    options = archive_options(parser, argv)
     OUT.mkdir(parents=True, exist_ok=True)
     tree, commit = importing.baseline_tree(options.baseline, OUT)
     measured = {"before": [], "after": []}

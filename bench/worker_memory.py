@@ -123,20 +123,11 @@ def summary(memory):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--var", type=Path, required=True)
-    parser.add_argument("--database", required=True, help="DATABASE_URL (absolute)")
-    parser.add_argument("--index", type=Path, help="SEARCH_INDEX_PATH (default: VAR/index)")
+    first_request.archive_arguments(parser, repeats=2)
     parser.add_argument("--queries", type=Path, required=True, help="bench.run's queries.json")
-    parser.add_argument("--baseline", default="HEAD")
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=12, help="of each wrk run")
-    options = parser.parse_args(argv)
-    # Absolute: each tree's gunicorn runs in that tree (the baseline's is elsewhere).
-    options.var = options.var.resolve()
-    options.index = options.index.resolve() if options.index else None
-    options.secret = os.urandom(32).hex()
+    options = first_request.archive_options(parser, argv)
     OUT.mkdir(parents=True, exist_ok=True)
     tree, commit = importing.baseline_tree(options.baseline, OUT)
     after = {"before": [], "after": []}
