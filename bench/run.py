@@ -83,6 +83,32 @@ def tree_environment(tree, var, database_url, secret, **settings):
     return env
 
 
+# What every measured process of the site runs with.
+MEASURING_SETTINGS = {
+    # Every search counts its facets: the benchmark repeats its queries, which would otherwise
+    # find them kept (search.searching) and measure less work.
+    "SEARCH_FACET_CACHE": "0",
+    # Every request comes from 127.0.0.1: the per-address limits are lifted, since the
+    # benchmark measures the site, not its limits.
+    **{f"RATE_LIMIT_{name}": "1000000/m" for name in ("SEARCH", "API", "KWIC", "EXPORT")},
+}
+
+
+def search_paths(queries):
+    """The search page of each query (as queries.json holds them), questions left out."""
+    return [
+        "/search/?" + urllib.parse.urlencode({"q": query["q"], **query.get("params", {})})
+        for query in queries
+        if query["cls"] != "question"
+    ]
+
+
+def distinct_paths(paths, count=3000):
+    """``count`` different URLs cycling through ``paths`` (an ignored parameter): no page cache
+    serves them, as no cache would serve a stream of different researchers' queries."""
+    return [f"{paths[n % len(paths)]}&bench={n}" for n in range(count)]
+
+
 def search_timing(plan, queries_file):
     """The options of a phase that times the corpus's queries (search, engine)."""
     return {
@@ -140,15 +166,7 @@ class Combo:
                 "SESSION_COOKIE_SECURE": "0",
                 "CSRF_COOKIE_SECURE": "0",
                 "DEBUG": "0",
-                # Every search counts its facets: the benchmark repeats its queries, which
-                # would otherwise find them kept (search.searching) and measure less work.
-                "SEARCH_FACET_CACHE": "0",
-                # Every request comes from 127.0.0.1: the per-address limits are lifted, since
-                # the benchmark measures the site, not its limits.
-                **{
-                    f"RATE_LIMIT_{name}": "1000000/m"
-                    for name in ("SEARCH", "API", "KWIC", "EXPORT")
-                },
+                **MEASURING_SETTINGS,
             }
         )
         return env
@@ -354,16 +372,11 @@ def run_http(combo, corpus, plan):
     """gunicorn (production settings, 2 workers) on 127.0.0.1 under wrk."""
     ensure_static(combo)
     urls = combo.worker("urls", runs=200)["urls"]
-    search_paths = [
-        "/search/?" + urllib.parse.urlencode({"q": q.q, **q.params})
-        for q in corpus.queries
-        if q.cls != "question"
-    ]
+    searches = search_paths([vars(query) for query in corpus.queries])
     # Search pages are cached by content version like reader pages: the same few URLs measure
-    # the cache; distinct URLs (an ignored parameter) measure the search itself, as a stream of
-    # different researchers' queries would.
-    distinct = [f"{search_paths[n % len(search_paths)]}&bench={n}" for n in range(3000)]
-    paths = {"search": search_paths, "search_distinct": distinct, "article": urls, "front": ["/"]}
+    # the cache; distinct URLs measure the search itself.
+    distinct = distinct_paths(searches)
+    paths = {"search": searches, "search_distinct": distinct, "article": urls, "front": ["/"]}
     if plan.get("pages") is not None:
         paths = {page: paths[page] for page in plan["pages"]}
     port = free_port()
@@ -391,7 +404,7 @@ def run_http(combo, corpus, plan):
         stderr=errors,
     )
     try:
-        first = wait_for(base + search_paths[0], started)
+        first = wait_for(base + searches[0], started)
         result["first_request_s"] = first
         result["first_article_s"] = timed_get(base + urls[0])
         result["memory_idle"] = memory(server.pid)

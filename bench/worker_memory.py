@@ -21,7 +21,6 @@ import os
 import statistics
 import subprocess
 import time
-import urllib.parse
 from pathlib import Path
 
 from . import first_request, importing, run
@@ -31,49 +30,25 @@ CLIENTS = (1, 8, 32)
 
 
 def environment(tree, options, port=0):
-    """first_request's environment, with bench.run's HTTP settings: every search counts its
-    facets, and the per-address limits are lifted (every request comes from 127.0.0.1)."""
-    env = first_request.environment(tree, options, port)
-    env["SEARCH_FACET_CACHE"] = "0"
-    for name in ("SEARCH", "API", "KWIC", "EXPORT"):
-        env[f"RATE_LIMIT_{name}"] = "1000000/m"
-    return env
+    """first_request's environment, with what bench.run measures the site with."""
+    return {**first_request.environment(tree, options, port), **run.MEASURING_SETTINGS}
 
 
 def article_paths(tree, options, count):
-    """The pages of ``count`` published articles, in a fixed random order."""
-    program = (
-        "import django, json, random; django.setup()\n"
-        "from articles.models import Article\n"
-        "pks = sorted(Article.objects.published().values_list('pk', flat=True))\n"
-        f"chosen = random.Random(7).sample(pks, min({count}, len(pks)))\n"
-        "articles = Article.objects.in_bulk(chosen)\n"
-        "print(json.dumps([articles[pk].get_absolute_url() for pk in chosen]))\n"
-    )
-    output = subprocess.run(
-        [run.PYTHON, "-c", program],
+    """The pages of ``count`` published articles, as bench.run's HTTP phase picks them."""
+    out = OUT / "urls.json"
+    subprocess.run(
+        [run.PYTHON, "-m", "bench.worker", "urls", "--out", str(out), "--runs", str(count)],
         cwd=tree,
         env=environment(tree, options),
-        capture_output=True,
-        text=True,
         check=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
-def search_paths(queries_file):
-    queries = json.loads(Path(queries_file).read_text())
-    return [
-        "/search/?" + urllib.parse.urlencode({"q": query["q"], **query.get("params", {})})
-        for query in queries
-        if query["cls"] != "question"
-    ]
+    )
+    return json.loads(out.read_text())["urls"]
 
 
 def loads(options, articles):
     """(name, paths for a run at a number of clients) of each load, in the order served."""
-    searches = search_paths(options.queries)
-    distinct = [f"{searches[n % len(searches)]}&bench={n}" for n in range(3000)]
+    distinct = run.distinct_paths(run.search_paths(json.loads(options.queries.read_text())))
     return [
         # New URLs for every run, so that no run finds pages an earlier one cached.
         ("search_distinct", lambda clients: [f"{path}-{clients}" for path in distinct]),

@@ -549,7 +549,8 @@ def test_the_shipped_lowercase_twins_are_what_jiebas_dictionary_gives():
 
 
 def test_only_bulk_cutting_loads_rjieba(monkeypatch):
-    """Web workers cut queries with jieba and start without rjieba; indexers load it."""
+    """Queries are cut with jieba, without loading rjieba; only bulk cutting loads it (the
+    indexer, and the web master for its workers' related articles: search.words.warm_up)."""
 
     def refuse(additions):
         raise AssertionError("rjieba was loaded")
