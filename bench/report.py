@@ -459,7 +459,9 @@ def import_section(results):
                 if i.get("finished", True)
                 else f"{fmt(i['files'])} of {fmt(i['all_files'])} files"
             )
-            if key == "import":
+            if key == "import" and i.get("catch_up_seconds") is None:
+                note = "no catch-up: the rebuild below builds the index from the same log"
+            elif key == "import":
                 note = f"the indexer then caught up in {i['catch_up_seconds']:.0f} s"
             rows.append(
                 (

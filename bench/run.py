@@ -184,7 +184,7 @@ class Combo:
             out = out.with_name(f"{out.stem}-{Path(index).name}.json")
         command = [PYTHON, "-m", "bench.worker", phase, "--out", str(out)]
         for name, value in options.items():
-            command += [f"--{name}", str(value)]
+            command += [f"--{name}"] if value is True else [f"--{name}", str(value)]
         # A phase on another index (ours on Whoosh's first N articles) is logged apart.
         name = phase if index is None else f"{phase}@{Path(index).name}"
         # Other work on a shared machine shows here: the 1-minute load average as the phase starts.
@@ -327,8 +327,14 @@ def run_combo(combo, corpus, plan):
     log(f"  {result['import_as_shipped']['articles_per_s']:.0f} articles/s; starting afresh")
     combo.manage("flush", "--noinput", "-v0")
     shutil.rmtree(combo.index, ignore_errors=True)
-    log("importing in bulk (no indexer meanwhile; one catches up at the end)")
-    result["import"] = combo.worker("import", corpus=corpus.path, mode="deferred")
+    log(
+        "importing in bulk (no indexer meanwhile; "
+        + ("one catches up at the end)" if plan["catch_up"] else "the rebuild builds the index)")
+    )
+    # The catch-up after a bulk import into an empty index is a full build, which the rebuild
+    # phase then does again: at a million articles that is most of an hour, so it runs once.
+    catch_up = {} if plan["catch_up"] else {"no-catch-up": True}
+    result["import"] = combo.worker("import", corpus=corpus.path, mode="deferred", **catch_up)
     log(f"  {result['import']['articles_per_s']:.0f} articles/s")
     return run_after_import(combo, corpus, plan, queries_file)
 
@@ -703,6 +709,7 @@ def plan_for(options, size):
     quick = options.quick
     return {
         "rebuild_repeats": 1 if quick or size > 20_000 else 3,
+        "catch_up": size < 1_000_000,
         "shipped_budget": 2 if quick else 45,
         "skip_import": options.skip_import,
         "jieba_on": set() if quick else set(options.jieba_on),
@@ -717,6 +724,7 @@ def plan_for(options, size):
         "retokenise_budget": 60 if quick else 600,
         "http": not options.no_http,
         "http_seconds": 1 if quick else options.http_seconds,
+        "http_extras": tuple(options.http_extras),
         "http_warmup": 0 if quick else 2,
         "connections": [1, 8] if quick else [1, 8, 32],
         "whoosh_on": set() if quick or options.no_whoosh else set(options.whoosh_on),
@@ -827,6 +835,14 @@ def parse_args(argv):
         "or PostgreSQL with --keep), and update its results",
     )
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument(
+        "--http-extras",
+        nargs="*",
+        choices=HTTP_EXTRAS,
+        default=list(HTTP_EXTRAS),
+        help="the measurements beside the HTTP load (rebuild_reach rebuilds every index: "
+        "hours at a million articles)",
+    )
     parser.add_argument("--no-whoosh", action="store_true")
     parser.add_argument("--http-seconds", type=int, default=12)
     parser.add_argument(

@@ -51,7 +51,8 @@ def phase_import(args):
 
     The database's triggers log every article; the index is left to the indexer. --mode
     deferred: nothing indexes meanwhile, and one indexer catches up once at the end (timed apart,
-    as catch_up_seconds). --mode as_shipped: the same import while `run_indexer` follows it (the
+    as catch_up_seconds), unless --no-catch-up: the caller's rebuild phase then builds the index
+    from the same log. --mode as_shipped: the same import while `run_indexer` follows it (the
     caller starts it); --budget stops it after that many seconds.
     """
     from bench.corpus import Corpus
@@ -82,8 +83,8 @@ def phase_import(args):
     seconds = time.perf_counter() - started
     created = Article.objects.count()
     done_files, done_bytes = done["files"], done["bytes"]
-    catch_up_seconds = 0.0
-    if args.mode == "deferred":
+    catch_up_seconds = None if args.no_catch_up else 0.0
+    if args.mode == "deferred" and not args.no_catch_up:
         from search.indexer import Indexer
 
         Indexer().catch_up()
@@ -610,6 +611,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--base")
+    parser.add_argument("--no-catch-up", action="store_true")
     args = parser.parse_args(argv)
     result = PHASES[args.phase](args)
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
