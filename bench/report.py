@@ -95,8 +95,14 @@ def targets(result):
         worst = max(values, key=values.get) if values else None
         return worst, values.get(worst)
 
+    # The targets at a million articles: p95 ≤ 50 ms, USS ≤ 150 MB, rebuild ≤ 15 min
+    # (the 90 s per 100k below, scaled).
+    million = result["size"] >= 1_000_000
+    p95_limit, uss_limit = (50, 150) if million else (20, 100)
     worst, p95 = class_stat("p95")
-    rows.append(_row("search p95 ≤ 20 ms, every class", p95, 20, f"worst: {worst}"))
+    rows.append(
+        _row(f"search p95 ≤ {p95_limit} ms, every class", p95, p95_limit, f"worst: {worst}")
+    )
     worst, p50 = class_stat("p50")
     rows.append(_row("search p50 ≤ 8 ms, every class", p50, 8, f"worst: {worst}"))
     ratios = {
@@ -207,9 +213,9 @@ def targets(result):
         pss = max(w["pss"] for w in workers)
         rows.append(
             _row(
-                "each worker's private memory (USS) ≤ 100 MB",
+                f"each worker's private memory (USS) ≤ {uss_limit} MB",
                 uss,
-                100,
+                uss_limit,
                 f"PSS {pss:.0f} MB, RSS {rss:.0f} MB (the index is mapped, shared)",
             )
         )
@@ -385,8 +391,9 @@ def targets_section(results):
     chosen = sorted(results, key=lambda r: r["size"] != TARGET_SIZE)
     out.append(
         "Targets are set for 100k articles on this 2-core machine; smaller corpora are shown "
-        "for reference, with the rebuild limits scaled to their size. Whoosh ratios use the "
-        "Whoosh run of the same corpus size."
+        "for reference, with the rebuild limits scaled to their size. A million articles has "
+        "targets of its own: search p95 ≤ 50 ms, each worker's USS ≤ 150 MB, rebuild ≤ 15 min. "
+        "Whoosh ratios use the Whoosh run of the same corpus size."
     )
     out.append("")
     for result in chosen:

@@ -72,3 +72,29 @@ def test_the_import_benchmark_compares_a_baseline_with_this_tree(tmp_path):
     row = next(line for line in text.splitlines() if "| sqlite |" in line)
     assert row.startswith("| 2")  # the articles of the first days holding at least 20
     assert not (tmp_path / "out" / "baseline").exists()  # the checkout is removed
+
+
+def test_a_million_articles_is_held_to_its_own_targets():
+    from bench import report
+
+    def measured(size):
+        latency = {"latency_ms": {"p50": 9.0, "p95": 30.0}}
+        workers = [{"uss": 120.0, "pss": 300.0, "rss": 600.0}]
+        return {
+            "size": size,
+            "database": "sqlite",
+            "search": {"common": latency},
+            "rebuild_fast": [{"seconds": 800.0}],
+            "http": {"memory": {"workers": workers}},
+        }
+
+    def verdicts(size):
+        return {name: met for name, _value, met, _margin in report.targets(measured(size))}
+
+    at_100k, at_1m = verdicts(100_000), verdicts(1_000_000)
+    assert at_100k["search p95 ≤ 20 ms, every class"] is False
+    assert at_1m["search p95 ≤ 50 ms, every class"] is True
+    assert at_100k["each worker's private memory (USS) ≤ 100 MB"] is False
+    assert at_1m["each worker's private memory (USS) ≤ 150 MB"] is True
+    assert at_100k["rebuild ≤ 90 s per 100k, fast tokeniser (s)"] is False
+    assert at_1m["rebuild ≤ 90 s per 100k, fast tokeniser (s)"] is True  # 15 minutes
