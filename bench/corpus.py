@@ -16,8 +16,10 @@ import datetime
 import importlib.util
 import itertools
 import json
+import multiprocessing
 import random
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -241,6 +243,14 @@ def generate(count, directory, seed=20251111):
             )
         ):
             return corpus
+    # Generating holds every text in memory to pick the queries: gigabytes at a million
+    # articles, which a long-lived caller (bench.run) would otherwise keep for hours.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as child:
+        return child.submit(_write, count, directory, seed).result()
+
+
+def _write(count, directory, seed):
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.txt"):
         old.unlink()
