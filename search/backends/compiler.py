@@ -21,6 +21,7 @@ Date and number fields take ``exact``/``content``, ``in``, ``gt``, ``gte``, ``lt
 something else.
 """
 
+import contextvars
 import re
 from dataclasses import dataclass, field
 
@@ -45,10 +46,20 @@ PROXIMITY_SLOP = 12
 PROXIMITY_WEIGHT = 0.5
 
 
+# While a query compiles: the list its boosts for words close together are recorded in, or
+# False to compile it without them.
+_proximities = contextvars.ContextVar("proximities", default=None)
+
+
 @dataclass
 class Compiled:
     query: object
     highlight_terms: list = field(default_factory=list)  # positive exact strings, for snippets
+    # When the query boosts words close together: the same query without those boosts (the
+    # same matches, ranked by the words alone), and the boosts' (words field, words). An
+    # engine may rank the plain query's best documents again with the boosts, as a rescore.
+    plain: object = None
+    proximity: list = field(default_factory=list)
 
 
 class Compiler:
@@ -73,6 +84,23 @@ class Compiler:
 
     def compile(self, node=None, models=None, narrow_queries=(), boost=None):
         """A `Compiled` query for an SQ tree (or a plain string, read as auto_query)."""
+        arguments = (node, models, narrow_queries, boost)
+        proximity = []
+        token = _proximities.set(proximity)
+        try:
+            compiled = self._compile(*arguments)
+        finally:
+            _proximities.reset(token)
+        if proximity:
+            token = _proximities.set(False)
+            try:
+                compiled.plain = self._compile(*arguments).query
+            finally:
+                _proximities.reset(token)
+            compiled.proximity = proximity
+        return compiled
+
+    def _compile(self, node, models, narrow_queries, boost):
         terms = []
         clauses = [(MUST_NOT, self.term(DJANGO_CT, META_CT))]
         if isinstance(node, str):
@@ -246,6 +274,9 @@ class Compiler:
 
     def _proximity(self, node, children):
         """Hits where the query's words stand close together rank higher."""
+        recorded = _proximities.get()
+        if recorded is False:
+            return None
         words, fields = [], set()
         for child in children:
             if isinstance(child, SearchNode):
@@ -261,7 +292,10 @@ class Compiler:
             words += self.analyzer.segment(_plain(value))
         if len(children) < 2 or len(words) < 2 or len(fields) != 1:
             return None
-        phrase = self.phrase(fields.pop(), list(enumerate(words)), PROXIMITY_SLOP)
+        field_name = fields.pop()
+        if recorded is not None:
+            recorded.append((field_name, words))
+        phrase = self.phrase(field_name, list(enumerate(words)), PROXIMITY_SLOP)
         return self.boost(phrase, PROXIMITY_WEIGHT)
 
     # -- exact values and ranges

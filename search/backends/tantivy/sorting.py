@@ -15,6 +15,7 @@ import datetime
 import tantivy
 
 from ..common import SortKey  # noqa: F401 (the keys sorted_hits takes)
+from ..compiler import MUST
 from .query import UnsupportedLookup
 from .schema import BOOLEAN, DATE, KEYWORD
 
@@ -169,3 +170,35 @@ def _and(*queries):
 
 def _count(searcher, query):
     return searcher.search(query, 1, count=True).count
+
+
+def rescored_hits(searcher, plain, query, compiler, key_field, window, count):
+    """([(score, address)] of ``plain``'s best ``window`` documents in ``query``'s order, the
+    number of matches or None), or None when those documents cannot be found again exactly.
+
+    ``plain`` matches what ``query`` matches, ranked by fewer clauses, which tantivy answers
+    without scoring every match. Only its best documents are scored by ``query``, found again by
+    ``key_field`` (an integer fast field every document holds), as Elasticsearch's rescore
+    does. Documents sharing a key with one of them are left out of the ranking again.
+    """
+    head = searcher.search(plain, window, count=count)
+    addresses = [address for _score, address in head.hits]
+    if not addresses:
+        return [], head.count
+    keys = searcher.fast_field_values(key_field, addresses)
+    if None in keys:
+        return None
+    wanted = {(address.segment_ord, address.doc) for address in addresses}
+    # The key set only picks the documents: it adds nothing to their scores.
+    within = compiler.boolean(
+        [(MUST, query), (MUST, compiler.boost(compiler.terms(key_field, set(keys)), 0.0))]
+    )
+    again = searcher.search(within, 2 * len(addresses), count=False)
+    hits = [
+        (score, address)
+        for score, address in again.hits
+        if (address.segment_ord, address.doc) in wanted
+    ]
+    if len(hits) != len(addresses):
+        return None
+    return hits, head.count
