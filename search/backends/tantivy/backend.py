@@ -6,6 +6,11 @@ Options (in ``HAYSTACK_CONNECTIONS``):
 - ``ANALYZER``: dotted path of the analyser class (see analysis.py);
 - ``WRITER_HEAP``: bytes of memory for an index writer (default 50 MB; four times that in bulk);
 - ``LOCK_TIMEOUT``: seconds a write waits for another writer (default 2);
+- ``RESCORE_FIELD``, ``RESCORE_WINDOW``, ``RESCORE_MIN_MATCHES``: when every word of a query's
+  boost for words close together occurs in at least ``RESCORE_MIN_MATCHES`` documents (default
+  20,000), only the best ``RESCORE_WINDOW`` (200) of the query without that boost are ranked
+  again with it, found again by ``RESCORE_FIELD`` (``content_hash``, an integer field every
+  document holds); without that field, the whole query is scored;
 - ``SILENTLY_FAIL``: as in haystack, log failed searches and writes instead of raising
   (default True). Errors no retry can mend (an unsupported lookup, an index built for another
   schema) are always raised.
