@@ -69,6 +69,9 @@ class Compiler:
     `range`, `boolean`, `boost`, `everything` and `nothing`.
     """
 
+    # Whether the engine ranks a query's plain twin again (`Compiled.plain`), so needs it.
+    rescores = False
+
     def __init__(self, specs, analyzer, content_field, held=()):
         self.specs = specs
         self.analyzer = analyzer
@@ -91,7 +94,7 @@ class Compiler:
             compiled = self._compile(*arguments)
         finally:
             _proximities.reset(token)
-        if proximity:
+        if proximity and self.rescores:
             token = _proximities.set(False)
             try:
                 compiled.plain = self._compile(*arguments).query

@@ -24,6 +24,8 @@ class TantivySearchQuery(SearchQuery):
 class Compiler(BaseCompiler):
     """Compiles haystack SQ trees for one tantivy schema and analyser."""
 
+    rescores = True  # the backend ranks common words' best documents again (its _ranked)
+
     def __init__(self, schema, specs, analyzer, content_field, held=()):
         super().__init__(specs, analyzer, content_field, held)
         self.schema = schema
