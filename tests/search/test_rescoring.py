@@ -76,3 +76,14 @@ def test_a_page_beyond_the_window_takes_the_whole_query(near_and_far, engine, mo
     monkeypatch.setattr(engine, "rescore_window", 3)
     assert ranking() == everywhere  # a page of 20 does not fit a window of 3
     assert engine.rescored == []
+
+
+def test_without_an_integer_field_to_find_documents_again_the_whole_query_is_scored(
+    near_and_far, engine, monkeypatch
+):
+    everywhere = ranking()
+    monkeypatch.setattr(engine, "rescore_min_matches", 0)
+    for field_name in ("no_such_field", "title"):  # missing; text, not an integer
+        monkeypatch.setattr(engine, "rescore_field", field_name)
+        assert ranking() == everywhere
+    assert engine.rescored == []

@@ -326,7 +326,12 @@ class TantivySearchBackend(MarksText, WritesThroughWriter, BaseSearchBackend):
             # tantivy skip blocks of documents that cannot make the top.
             # The plain query matches the same documents, with nothing to score.
             counting = self._facet_pool().submit(
-                self._facets, searcher, plain or query, facets, date_facets, query_facets
+                self._facets,
+                searcher,
+                query if plain is None else plain,
+                facets,
+                date_facets,
+                query_facets,
             )
         keys = sort_keys(self.specs, sort_by)
         hits, total = self._ranked(
@@ -361,7 +366,7 @@ class TantivySearchBackend(MarksText, WritesThroughWriter, BaseSearchBackend):
             plain is not None
             and by_relevance
             and offset + limit <= self.rescore_window
-            and self.rescore_field in self.specs
+            and self._rescorable()
             and self._common(searcher, compiled.proximity)
         ):
             rescored = rescored_hits(
@@ -377,6 +382,11 @@ class TantivySearchBackend(MarksText, WritesThroughWriter, BaseSearchBackend):
                 hits, total = rescored
                 return hits[offset : offset + limit], total
         return sorted_hits(searcher, query, keys, offset, limit, self.compiler, count=count)
+
+    def _rescorable(self):
+        """Whether the index has the integer field that finds documents again for a rescore."""
+        spec = self.specs.get(self.rescore_field)
+        return spec is not None and spec.kind == INTEGER
 
     def _common(self, searcher, proximity):
         """Whether every word of some boost occurs in at least rescore_min_matches documents."""
