@@ -709,7 +709,7 @@ def plan_for(options, size):
     quick = options.quick
     return {
         "rebuild_repeats": 1 if quick or size > 20_000 else 3,
-        "catch_up": size < 1_000_000,
+        "catch_up": size < 1_000_000 and not options.no_catch_up,
         "shipped_budget": 2 if quick else 45,
         "skip_import": options.skip_import,
         "jieba_on": set() if quick else set(options.jieba_on),
@@ -833,6 +833,12 @@ def parse_args(argv):
         choices=RERUNNABLE,
         help="measure one phase again on the database and index a previous run kept (SQLite, "
         "or PostgreSQL with --keep), and update its results",
+    )
+    parser.add_argument(
+        "--no-catch-up",
+        action="store_true",
+        help="leave the index to the rebuild phase after the bulk import at every size (a "
+        "catch-up into an empty index is a full build of every index; it never runs at 1M)",
     )
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument(
