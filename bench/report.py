@@ -34,7 +34,10 @@ def mb(value):
 
 def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(fmt(cell) for cell in row) + " |" for row in rows]
+    # A cell's own "|" (a word boundary in the corpus's notes, 了解|技术) would end the cell.
+    lines += [
+        "| " + " | ".join(fmt(cell).replace("|", "\\|") for cell in row) + " |" for row in rows
+    ]
     return "\n".join(lines)
 
 

@@ -98,3 +98,10 @@ def test_a_million_articles_is_held_to_its_own_targets():
     assert at_1m["each worker's private memory (USS) ≤ 150 MB"] is True
     assert at_100k["rebuild ≤ 90 s per 100k, fast tokeniser (s)"] is False
     assert at_1m["rebuild ≤ 90 s per 100k, fast tokeniser (s)"] is True  # 15 minutes
+
+
+def test_a_cell_holding_a_bar_stays_one_cell():
+    from bench import report
+
+    lines = report.table(["query", "note"], [["解技术", "了解|技术"]]).splitlines()
+    assert lines[2] == "| 解技术 | 了解\\|技术 |"
